@@ -1,0 +1,19 @@
+"""Blender Movie Director: AI video generation (Wan2GP) inside Blender's Video Sequence Editor.
+
+Only register()/unregister() live here; bpy is imported lazily so that the backend (client,
+server, launcher) works in any Python, with or without Blender.
+"""
+
+__version__ = "0.1.0"
+
+
+def register() -> None:
+    from . import ui
+
+    ui.register()
+
+
+def unregister() -> None:
+    from . import ui
+
+    ui.unregister()

@@ -1,0 +1,43 @@
+"""Client-side checks of media inputs, so a bad file is refused before any upload."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .enums import MediaInput
+from .errors import InvalidSettingsError
+
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"BM", b"GIF8", b"II*\x00", b"MM\x00*")
+MAX_MEDIA_BYTES = 4 * 1024**3
+
+
+def _is_image(head: bytes) -> bool:
+    return head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
+def _is_video(head: bytes) -> bool:
+    return head[4:8] == b"ftyp" or head.startswith(b"\x1a\x45\xdf\xa3") or (head[:4] == b"RIFF" and head[8:12] == b"AVI ")
+
+
+def check_media_file(media: MediaInput, path: Path) -> None:
+    """Raise InvalidSettingsError(field=media) unless `path` is a readable file of the right kind."""
+    field = media.value
+    if not path.exists():
+        raise InvalidSettingsError(field, f"{path} does not exist", hint="pick an existing file")
+    if not path.is_file():
+        raise InvalidSettingsError(field, f"{path} is not a file")
+    if not os.access(path, os.R_OK):
+        raise InvalidSettingsError(field, f"{path} is not readable", hint="check the file's permissions")
+    size = path.stat().st_size
+    if size == 0:
+        raise InvalidSettingsError(field, f"{path} is empty")
+    if size > MAX_MEDIA_BYTES:
+        raise InvalidSettingsError(field, f"{path} is {size / 1024**3:.1f} GiB; the limit is 4 GiB")
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    wants_image = media in (MediaInput.IMAGE_START, MediaInput.IMAGE_END)
+    if wants_image and not _is_image(head):
+        raise InvalidSettingsError(field, f"{path.name} is not an image (PNG, JPEG, WebP, BMP, TIFF, GIF)")
+    if not wants_image and not _is_video(head):
+        raise InvalidSettingsError(field, f"{path.name} is not a video (MP4, MOV, MKV, WebM, AVI)")

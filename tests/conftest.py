@@ -1,0 +1,36 @@
+"""Shared fixtures: where the server environments are, and temporary servers over loopback."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from blender_movie_director.backend import launcher
+
+REPO = Path(__file__).resolve().parents[1]
+SERVER_PYTHONS = {
+    "gradio5": os.environ.get("BMD_SERVER_PYTHON", str(REPO / ".venv/server/bin/python")),
+    "gradio6": os.environ.get("BMD_SERVER_PYTHON_GRADIO6", str(REPO / ".venv/server-gradio6/bin/python")),
+}
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+def start_test_server(tmp: Path, flavour: str = "gradio5", step_seconds: float = 0.02) -> launcher.ServerProcess:
+    python = Path(SERVER_PYTHONS[flavour])
+    if not python.exists():
+        pytest.fail(f"no server environment at {python}: run `bash scripts/setup.sh` first")
+    config = launcher.LaunchConfig(python=python, state_dir=tmp / "state", output_dir=tmp / "server_out",
+                                   port=0, step_seconds=step_seconds)
+    return launcher.start_server(config)
+
+
+@pytest.fixture
+def fresh_server(tmp_path: Path) -> Iterator[launcher.ServerProcess]:
+    """A server of this test's own, for tests that kill or break it."""
+    server = start_test_server(tmp_path)
+    yield server
+    server.stop()

@@ -1,0 +1,53 @@
+"""Faults with real processes: no server, a server killed mid-job."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from blender_movie_director.backend.launcher import free_port
+from blender_movie_director.backend.wan2gp.client import Wan2GPClient, get_wan2gp_client
+from blender_movie_director.backend.wan2gp.errors import GenerationFailedError, ServerUnavailableError
+
+pytestmark = pytest.mark.server
+
+SHOT = {"model_type": "t2v_1.3B", "prompt": "a slow pan over a harbour", "resolution": "448x256",
+        "video_length": 17, "num_inference_steps": 200}
+
+
+def test_no_server_gives_a_typed_error_in_under_a_second() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    with pytest.raises(ServerUnavailableError) as caught:
+        get_wan2gp_client(url)
+    assert time.monotonic() - started < 1.0
+    assert url in caught.value.message and "launch_wan2gp.py" in caught.value.hint
+
+
+def test_server_killed_mid_job_fails_the_job_with_a_message(fresh_server, tmp_path: Path) -> None:
+    with Wan2GPClient(fresh_server.url, output_dir=tmp_path) as client:
+        job = client.submit(SHOT, simulation={"step_seconds": 0.05})
+        deadline = time.monotonic() + 20
+        while (job.status().step or 0) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        os.kill(fresh_server.pid, signal.SIGKILL)
+        started = time.monotonic()
+        with pytest.raises(GenerationFailedError) as caught:
+            job.result(timeout=15)
+        assert time.monotonic() - started < 5
+        assert caught.value.stage == "transport" and "lost" in caught.value.message
+        assert not list(tmp_path.glob("*.mp4"))
+
+
+def test_server_exiting_by_itself_mid_job_fails_the_job(fresh_server, tmp_path: Path) -> None:
+    with Wan2GPClient(fresh_server.url, output_dir=tmp_path) as client:
+        job = client.submit({**SHOT, "num_inference_steps": 10}, simulation={"exit_at_step": 3})
+        with pytest.raises(GenerationFailedError) as caught:
+            job.result(timeout=15)
+        assert caught.value.stage == "transport"
+        assert fresh_server.process.wait(5) == 17

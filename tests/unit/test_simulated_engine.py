@@ -1,0 +1,98 @@
+"""The simulated engine in-process: real mp4s, phases in order, faults, cancel."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import imageio_ffmpeg
+import pytest
+
+from blender_movie_director.backend.wan2gp.catalog import MODELS_BY_ID
+from blender_movie_director.backend.wan2gp.engines.render import ffmpeg_exe, read_clip_metadata
+from blender_movie_director.backend.wan2gp.engines.simulated import SimulatedEngine
+from blender_movie_director.backend.wan2gp.enums import Phase
+from blender_movie_director.backend.wan2gp.errors import GenerationFailedError, JobCancelledError
+from blender_movie_director.backend.wan2gp.schemas import GenerationSettings, SimulationOptions
+
+
+def settings(model: str = "t2v_1.3B", **overrides) -> GenerationSettings:
+    base = GenerationSettings(model_type=model, prompt="a paper boat on a rainy street", resolution="448x256",
+                              video_length=17, num_inference_steps=5, **overrides)
+    return base.resolved_for(MODELS_BY_ID[model])
+
+
+def probe_video(path: Path) -> dict:
+    frames, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
+    meta = next(imageio_ffmpeg.read_frames(str(path)))
+    info = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    return {"frames": frames, "fps": meta["fps"], "size": tuple(meta["size"]), "audio": "Audio:" in info,
+            "h264": "h264" in info, "info": info}
+
+
+def test_renders_exact_frames_fps_and_size(tmp_path: Path) -> None:
+    engine = SimulatedEngine(step_seconds=0, load_seconds=0)
+    job = engine.submit("unit-job-1", settings(seed=7), {}, tmp_path, None)
+    events = list(job.events())
+    output = job.result(5)
+    video = probe_video(output.path)
+    assert (video["frames"], video["fps"], video["size"]) == (17, 16.0, (448, 256))
+    assert video["h264"] and not video["audio"]
+    assert output.seed == 7
+    phases = [e.phase for e in events if e.kind == "phase"]
+    assert phases == [Phase.LOADING_MODEL, Phase.ENCODING_TEXT, Phase.DECODING, Phase.SAVING]
+    assert [e.step for e in events if e.kind == "step"] == [1, 2, 3, 4, 5]
+    embedded = read_clip_metadata(output.path)  # settings travel inside the clip, as with Wan2GP
+    assert (embedded["seed"], embedded["model_type"], embedded["video_length"]) == (7, "t2v_1.3B", 17)
+
+
+def test_audio_models_get_a_sound_track_and_same_seed_same_pictures(tmp_path: Path) -> None:
+    engine = SimulatedEngine(step_seconds=0, load_seconds=0)
+    first = engine.submit("unit-job-a", settings("ltx2_distilled", seed=3), {}, tmp_path / "a", None).result(10)
+    second = engine.submit("unit-job-b", settings("ltx2_distilled", seed=3), {}, tmp_path / "b", None).result(10)
+    third = engine.submit("unit-job-c", settings("ltx2_distilled", seed=4), {}, tmp_path / "c", None).result(10)
+    assert probe_video(first.path)["audio"] and first.has_audio and first.fps == 24.0
+    frame = lambda p: next(iter(list(imageio_ffmpeg.read_frames(str(p)))[1:2]))  # noqa: E731
+    assert frame(first.path) == frame(second.path)
+    assert frame(first.path) != frame(third.path)
+
+
+def test_random_seed_is_reported(tmp_path: Path) -> None:
+    output = SimulatedEngine(0, 0).submit("unit-job-r", settings(), {}, tmp_path, None).result(10)
+    assert 0 <= output.seed < 2**31
+    assert f"seed{output.seed}" in output.path.name
+
+
+def test_fail_at_step_reports_the_stage(tmp_path: Path) -> None:
+    job = SimulatedEngine(0, 0).submit("unit-job-f", settings(), {}, tmp_path, SimulationOptions(fail_at_step=3))
+    with pytest.raises(GenerationFailedError) as caught:
+        job.result(5)
+    assert caught.value.stage == "inference"
+    assert job.step == 2
+    assert not list(tmp_path.glob("*.mp4"))
+
+
+def test_cancel_stops_a_hung_job_at_once_and_writes_nothing(tmp_path: Path) -> None:
+    job = SimulatedEngine(0, 0).submit("unit-job-h", settings(), {}, tmp_path, SimulationOptions(hang_at_step=2))
+    time.sleep(0.2)
+    assert not job.done
+    started = time.monotonic()
+    job.cancel()
+    with pytest.raises(JobCancelledError):
+        job.result(2)
+    assert time.monotonic() - started < 0.5
+    assert not list(tmp_path.iterdir())
+
+
+def test_still_image_model_writes_a_png(tmp_path: Path) -> None:
+    model = MODELS_BY_ID["flux"]
+    still = GenerationSettings(model_type="flux", prompt="a poster", resolution="448x256").resolved_for(model)
+    output = SimulatedEngine(0, 0).submit("unit-job-p", still, {}, tmp_path, None).result(5)
+    assert output.path.suffix == ".png" and output.frames == 1
+    from PIL import Image
+
+    with Image.open(output.path) as image:
+        assert image.size == (448, 256)
+        assert json.loads(image.info["comment"])["model_type"] == "flux"
