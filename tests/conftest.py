@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,9 @@ SERVER_PYTHONS = {
 }
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+# tests/blender runs in the bpy environments (make test runs it there); elsewhere it is not collected
+collect_ignore = [] if importlib.util.find_spec("bpy") else ["blender"]
 
 
 def start_test_server(tmp: Path, flavour: str = "gradio5", step_seconds: float = 0.02) -> launcher.ServerProcess:

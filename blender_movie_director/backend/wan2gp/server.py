@@ -60,11 +60,11 @@ class DirectorService:
             parsed = self._parse(request)
             job_id = parsed.job_id
             model = self.engine.model(parsed.settings.model_type)
-            settings = parsed.settings.resolved_for(model)
             uploads = dict(zip(protocol.MEDIA_SLOTS, (image_start, image_end, video_source, video_guide)))
             media = {MediaInput(k): Path(v) for k, v in uploads.items() if v}
-            settings = settings.model_copy(update={m.value: p for m, p in media.items()})
-            settings.resolved_for(model)  # media the model cannot take are refused here too
+            # media arrive as uploads only: never a path of the server's own disk from the request
+            settings = parsed.settings.model_copy(update={m.value: media.get(m) for m in MediaInput})
+            settings = settings.resolved_for(model)
             progress(0.0, desc=Phase.QUEUED.value)
             with self.registry.gpu_lock:  # a cancelled job still finishing never overlaps this one
                 try:

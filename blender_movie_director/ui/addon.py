@@ -1,0 +1,58 @@
+"""The add-on's shared state: its package name, preferences, the one job manager, output folders."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import bpy
+
+from ..backend.jobs import JobManager
+
+ADDON_PACKAGE = __package__.rsplit(".", 1)[0]  # "blender_movie_director" or "bl_ext.<repo>.blender_movie_director"
+DEFAULT_URL = "http://127.0.0.1:7860"
+
+_manager: JobManager | None = None
+
+
+def prefs() -> bpy.types.AddonPreferences | None:
+    addon = bpy.context.preferences.addons.get(ADDON_PACKAGE)
+    return addon.preferences if addon else None
+
+
+def server_url() -> str:
+    p = prefs()
+    return (p.server_url if p else DEFAULT_URL).strip() or DEFAULT_URL
+
+
+def manager() -> JobManager:
+    """The job manager, created on first use with the preferences' URL and poll interval."""
+    global _manager
+    if _manager is None:
+        p = prefs()
+        _manager = JobManager(server_url(), poll_interval=p.poll_interval if p else 0.25)
+    return _manager
+
+
+def manager_if_running() -> JobManager | None:
+    return _manager
+
+
+def shutdown_manager() -> None:
+    global _manager
+    if _manager is not None:
+        _manager.stop()
+        _manager = None
+
+
+def output_dir() -> Path:
+    """Where clips go: `//movie_director/` beside a saved .blend, else the extension's user folder."""
+    p = prefs()
+    if p is not None and p.output_policy == "CUSTOM" and p.custom_output_dir:
+        return Path(bpy.path.abspath(p.custom_output_dir))
+    if bpy.data.filepath:
+        return Path(bpy.path.abspath("//movie_director"))
+    try:
+        return Path(bpy.utils.extension_path_user(ADDON_PACKAGE, path="outputs", create=True))
+    except (ValueError, AttributeError):  # enabled as a legacy add-on, not as an extension
+        return Path(tempfile.gettempdir()) / "movie_director"

@@ -1,0 +1,12 @@
+"""What operators share: turning typed errors into a report, and the playhead target."""
+
+from __future__ import annotations
+
+import bpy
+
+from ...backend.wan2gp.errors import DirectorError
+
+
+def report_error(operator: bpy.types.Operator, error: DirectorError) -> set[str]:
+    operator.report({"ERROR"}, str(error))
+    return {"CANCELLED"}

@@ -1,0 +1,43 @@
+import bpy
+
+from ...backend.wan2gp.errors import DirectorError
+from .. import compat, properties, queueing
+
+
+class MOVIE_DIRECTOR_OT_generate_from_text_strips(bpy.types.Operator):
+    """Turn each selected text strip into a shot: its text is the prompt, its place and length the slot"""
+
+    bl_idname = "movie_director.generate_from_text_strips"
+    bl_label = "Generate from Text Strips"
+    bl_options = {"REGISTER"}
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return context.scene is not None and context.scene.sequence_editor is not None
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        props = context.scene.movie_director
+        model = properties.model_info(props.model)
+        texts = sorted((s for s in compat.selected_strips(context) if s.type == "TEXT"),
+                       key=lambda s: (s.frame_final_start, s.channel))
+        if not texts:
+            self.report({"WARNING"}, "Select one or more text strips: each becomes a shot")
+            return {"CANCELLED"}
+        queued, failed = [], []
+        for strip in texts:
+            frames = model.snap_frames(strip.frame_final_duration) if model else strip.frame_final_duration
+            settings = props.to_settings(prompt=strip.text, video_length=frames)
+            try:
+                queueing.queue_generation(context.scene, settings, channel=strip.channel + 1,
+                                          frame_start=int(strip.frame_final_start), label=strip.text[:40])
+                queued.append(strip.name)
+            except DirectorError as error:
+                failed.append(f"{strip.name}: {error}")
+        for line in failed:
+            self.report({"WARNING"}, line)
+        level = {"INFO"} if not failed else {"WARNING"}
+        self.report(level, f"Queued {len(queued)} shot(s) from text strips" + (f", {len(failed)} refused" if failed else ""))
+        return {"FINISHED"} if queued else {"CANCELLED"}
+
+
+classes = (MOVIE_DIRECTOR_OT_generate_from_text_strips,)

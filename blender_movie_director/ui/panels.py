@@ -1,0 +1,158 @@
+"""The Sequencer sidebar's "Director" tab: server, shot settings, jobs, the active strip."""
+
+from __future__ import annotations
+
+import bpy
+
+from ..backend.wan2gp.enums import JobState
+from . import addon, compat, properties, server_control, tick
+from .operators import generate, generate_from_text_strips, image_to_video, manage_jobs, regenerate, server
+
+
+class _DirectorPanel:
+    bl_space_type = "SEQUENCE_EDITOR"
+    bl_region_type = "UI"
+    bl_category = "Director"
+
+
+class MOVIE_DIRECTOR_PT_server(_DirectorPanel, bpy.types.Panel):
+    bl_label = "Server"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        info = addon.manager().server
+        local = server_control.state()
+        row = layout.row(align=True)
+        row.label(text=info.url, icon="LINKED" if info.connected else "UNLINKED")
+        row.operator(server.MOVIE_DIRECTOR_OT_connect.bl_idname, text="", icon="FILE_REFRESH")
+        if info.status is not None:
+            s = info.status
+            layout.label(text=f"{s.engine.value} · {s.device}" + (f" · {s.vram_free_gb:.0f}/{s.vram_total_gb:.0f} GB"
+                                                                    if s.vram_total_gb else ""))
+            layout.label(text=f"{'Busy' if s.busy else 'Idle'} · queue {s.queue_length or 0}", icon="TIME")
+        elif info.error:
+            _error_lines(layout, info.error)
+        if local["starting"]:
+            layout.label(text="Starting the local server…", icon="SORTTIME")
+        elif local["running"]:
+            layout.operator(server.MOVIE_DIRECTOR_OT_stop_server.bl_idname, icon="CANCEL")
+        else:
+            layout.operator(server.MOVIE_DIRECTOR_OT_start_server.bl_idname, icon="PLAY")
+        if local["error"]:
+            _error_lines(layout, str(local["error"]))
+
+
+class MOVIE_DIRECTOR_PT_generate(_DirectorPanel, bpy.types.Panel):
+    bl_label = "Shot"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        props = context.scene.movie_director
+        model = properties.model_info(props.model)
+        layout.prop(props, "model")
+        if model is not None:
+            layout.label(text=f"{model.category.value.replace('_', ' ')} · {model.frame_grid}", icon="INFO")
+        layout.prop(props, "prompt", text="")
+        layout.prop(props, "negative_prompt")
+        row = layout.row(align=True)
+        row.prop(props, "use_seconds", toggle=True)
+        row.prop(props, "seconds" if props.use_seconds else "frames", text="")
+        if model is not None:
+            frames = props.frame_count(model)
+            layout.label(text=f"= {frames} frames, {model.seconds_for_frames(frames):.2f} s at {model.fps} fps")
+        layout.prop(props, "resolution")
+        layout.prop(props, "show_advanced", icon="PREFERENCES")
+        if props.show_advanced:
+            col = layout.column(align=True)
+            col.prop(props, "steps")
+            row = col.row(align=True)
+            row.prop(props, "random_seed", toggle=True)
+            sub = row.row(align=True)
+            sub.enabled = not props.random_seed
+            sub.prop(props, "seed")
+            row = col.row(align=True)
+            row.prop(props, "use_guidance", toggle=True)
+            sub = row.row(align=True)
+            sub.enabled = props.use_guidance
+            sub.prop(props, "guidance")
+            col.prop(props, "channel")
+        layout.operator(generate.MOVIE_DIRECTOR_OT_generate.bl_idname, icon="RENDER_ANIMATION")
+        col = layout.column(align=True)
+        col.operator(generate_from_text_strips.MOVIE_DIRECTOR_OT_generate_from_text_strips.bl_idname, icon="FONT_DATA")
+        col.operator(image_to_video.MOVIE_DIRECTOR_OT_image_to_video.bl_idname, icon="IMAGE_DATA")
+
+
+class MOVIE_DIRECTOR_PT_jobs(_DirectorPanel, bpy.types.Panel):
+    bl_label = "Jobs"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        records = sorted(addon.manager().jobs(), key=lambda r: r.created_at, reverse=True)
+        if not records:
+            layout.label(text="No jobs yet")
+            return
+        for record in records[:20]:
+            box = layout.box()
+            row = box.row(align=True)
+            row.label(text=record.label, icon=_STATE_ICONS.get(record.state, "DOT"))
+            if not record.state.is_terminal:
+                op = row.operator(manage_jobs.MOVIE_DIRECTOR_OT_cancel_job.bl_idname, text="", icon="X")
+                op.job_id = record.id
+            else:
+                op = row.operator(manage_jobs.MOVIE_DIRECTOR_OT_retry_job.bl_idname, text="", icon="FILE_REFRESH")
+                op.job_id = record.id
+            status = record.status
+            text = status.phase_label if status else record.state.value.capitalize()
+            if status and status.step and status.total_steps and record.state is JobState.RUNNING:
+                text += f" {status.step}/{status.total_steps}"
+            if status and status.eta_seconds is not None and record.state is JobState.RUNNING:
+                text += f" · {status.eta_seconds:.0f}s left"
+            if record.state is JobState.RUNNING and hasattr(box, "progress"):
+                box.progress(factor=record.progress, type="BAR", text=text)
+            else:
+                box.label(text=text)
+            error = record.error or tick.placement_error(record.id)
+            if error and record.state is not JobState.CANCELLED:
+                row = box.row()
+                row.alert = True
+                row.label(text=error[:90], icon="ERROR")
+                op = row.operator(manage_jobs.MOVIE_DIRECTOR_OT_show_job_error.bl_idname, text="", icon="TEXT")
+                op.job_id = record.id
+        layout.operator(manage_jobs.MOVIE_DIRECTOR_OT_clear_finished.bl_idname, icon="TRASH")
+
+
+class MOVIE_DIRECTOR_PT_strip(_DirectorPanel, bpy.types.Panel):
+    bl_label = "Generated Strip"
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        strip = compat.active_strip(context) if context.scene else None
+        return strip is not None and "bmd_model" in strip
+
+    def draw(self, context: bpy.types.Context) -> None:
+        strip = compat.active_strip(context)
+        col = self.layout.column(align=True)
+        col.label(text=f"{strip['bmd_model']} · seed {strip['bmd_seed']}")
+        col.label(text=f"{strip['bmd_frames']} frames · {strip['bmd_fps']:g} fps · {strip['bmd_resolution']}")
+        col.label(text=str(strip["bmd_prompt"])[:80])
+        row = self.layout.row(align=True)
+        row.operator(regenerate.MOVIE_DIRECTOR_OT_regenerate.bl_idname, icon="FILE_REFRESH").variation = False
+        row.operator(regenerate.MOVIE_DIRECTOR_OT_regenerate.bl_idname, text="Variation",
+                     icon="SHADERFX").variation = True
+
+
+_STATE_ICONS = {
+    JobState.SUBMITTING: "EXPORT", JobState.QUEUED: "SORTTIME", JobState.RUNNING: "RENDER_ANIMATION",
+    JobState.DOWNLOADING: "IMPORT", JobState.SUCCEEDED: "CHECKMARK", JobState.FAILED: "ERROR",
+    JobState.CANCELLED: "CANCEL", JobState.INTERRUPTED: "QUESTION",
+}
+
+
+def _error_lines(layout, text: str) -> None:
+    col = layout.column(align=True)
+    col.alert = True
+    for i, line in enumerate(text.replace(" — ", "\n").splitlines()[:4]):
+        col.label(text=line[:90], icon="ERROR" if i == 0 else "BLANK1")
+
+
+classes = (MOVIE_DIRECTOR_PT_server, MOVIE_DIRECTOR_PT_generate, MOVIE_DIRECTOR_PT_jobs, MOVIE_DIRECTOR_PT_strip)

@@ -1,0 +1,46 @@
+"""Add-on preferences (saved in Blender's user preferences, never in a .blend)."""
+
+from __future__ import annotations
+
+import bpy
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, StringProperty
+
+from .addon import ADDON_PACKAGE, DEFAULT_URL
+
+
+class MOVIE_DIRECTOR_preferences(bpy.types.AddonPreferences):
+    bl_idname = ADDON_PACKAGE
+
+    server_url: StringProperty(name="Server URL", default=DEFAULT_URL,
+                               description="The Director server (started by the launcher)")
+    wan2gp_dir: StringProperty(name="Wan2GP Folder", subtype="DIR_PATH",
+                               description="Your Wan2GP checkout, for the real engine")
+    server_python: StringProperty(name="Server Python", subtype="FILE_PATH",
+                                  description="Wan2GP's Python (its venv); empty: found automatically")
+    simulate: BoolProperty(name="Simulated Engine", default=True,
+                           description="Start the server without a GPU: real mp4s, no AI")
+    output_policy: EnumProperty(name="Clips Folder", items=[
+        ("PROJECT", "Beside the .blend", "//movie_director/ beside the saved file (user folder if unsaved)"),
+        ("CUSTOM", "Custom Folder", "Always the folder below")], default="PROJECT")
+    custom_output_dir: StringProperty(name="Folder", subtype="DIR_PATH")
+    poll_interval: FloatProperty(name="Poll Interval", default=0.25, min=0.05, max=5.0, unit="TIME_ABSOLUTE",
+                                 description="How often job progress is checked")
+    connect_timeout: FloatProperty(name="Connect Timeout", default=2.0, min=0.2, max=30.0, unit="TIME_ABSOLUTE")
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        layout.prop(self, "server_url")
+        box = layout.box()
+        box.label(text="Local server (launcher)")
+        box.prop(self, "simulate")
+        box.prop(self, "wan2gp_dir")
+        box.prop(self, "server_python")
+        layout.prop(self, "output_policy")
+        if self.output_policy == "CUSTOM":
+            layout.prop(self, "custom_output_dir")
+        row = layout.row()
+        row.prop(self, "poll_interval")
+        row.prop(self, "connect_timeout")
+
+
+classes = (MOVIE_DIRECTOR_preferences,)

@@ -1,0 +1,72 @@
+"""The one path from "generate this" to a queued job with its timeline slot held.
+
+Operators, the text-strip batch, image-to-video, regenerate and Python scripts all come here, so
+validation, the slot, the placeholder and the online-access rule are decided in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+import bpy
+
+from ..backend.jobs import JobRecord, Slot
+from ..backend.wan2gp.catalog import MODELS_BY_ID
+from ..backend.wan2gp.errors import DirectorError, InvalidSettingsError
+from ..backend.wan2gp.schemas import ModelInfo, SimulationOptions, parse_settings
+from . import addon, sequencer
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+class QueueError(DirectorError):
+    """Refused before anything was queued; the operator reports it."""
+
+
+def known_models() -> dict[str, ModelInfo]:
+    """The server's catalog once connected; before that, the built-in one (the server re-checks)."""
+    models = addon.manager().server.models
+    return {m.id: m for m in models} if models else dict(MODELS_BY_ID)
+
+
+def check_online_access(url: str) -> None:
+    host = (urlparse(url).hostname or "").lower()
+    if host in LOOPBACK_HOSTS or host.startswith("127."):
+        return
+    if not bpy.app.online_access:
+        raise QueueError(
+            f"{url} is not on this computer and Blender's online access is off",
+            hint="enable Preferences › System › Network › Allow Online Access, or use a local server",
+        )
+
+
+def queue_generation(
+    scene: bpy.types.Scene,
+    settings: dict[str, Any],
+    *,
+    channel: int,
+    frame_start: int,
+    label: str = "",
+    simulation: SimulationOptions | dict | None = None,
+) -> JobRecord:
+    """Validate, capture the slot, add a placeholder, hand the job to the worker. Never blocks."""
+    url = addon.server_url()
+    check_online_access(url)
+    manager = addon.manager()
+    manager.set_url(url)
+    parsed = parse_settings(settings)
+    model = known_models().get(parsed.model_type)
+    if model is None:
+        raise InvalidSettingsError("model_type", f"unknown model '{parsed.model_type}'",
+                                   hint="pick one from the Model list (connect to the server to refresh it)")
+    resolved = parsed.resolved_for(model)
+    frames = resolved.video_length or 1
+    slot_frames = frames if frames > 1 else sequencer.STILL_FRAMES
+    channel = sequencer.free_channel(scene, max(1, channel), frame_start, slot_frames)
+    if simulation is not None and not isinstance(simulation, SimulationOptions):
+        simulation = SimulationOptions.model_validate(simulation)
+    record = manager.submit(resolved, Slot(scene.name, channel, frame_start, slot_frames), addon.output_dir(),
+                            label=label or resolved.prompt[:40], simulation=simulation)
+    sequencer.add_placeholder(scene, record)
+    return record

@@ -1,0 +1,150 @@
+"""Putting things on the timeline: placeholders that hold a job's slot, finished clips, metadata.
+
+Only the main thread (operators and the timer tick) calls these.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import bpy
+
+from ..backend.jobs import JobRecord, Slot
+from ..backend.wan2gp.errors import DirectorError
+from ..backend.wan2gp.schemas import JobResult
+from . import compat
+
+MAX_CHANNEL = 128
+PLACEHOLDER_COLOR = (0.25, 0.25, 0.32)
+STILL_FRAMES = 48
+
+
+class PlacementError(DirectorError):
+    """A finished clip could not be put on the timeline (said to the user, clip kept on disk)."""
+
+
+def editor_of(scene: bpy.types.Scene):
+    return scene.sequence_editor or scene.sequence_editor_create()
+
+
+def is_free(scene: bpy.types.Scene, channel: int, start: int, frames: int, ignore: set[str] = frozenset()) -> bool:
+    editor = scene.sequence_editor
+    if editor is None:
+        return True
+    end = start + frames
+    for strip in compat.all_strips(editor):
+        if strip.name in ignore or strip.channel != channel:
+            continue
+        if strip.frame_final_start < end and start < strip.frame_final_end:
+            return False
+    return True
+
+
+def free_channel(scene: bpy.types.Scene, channel: int, start: int, frames: int,
+                 ignore: set[str] = frozenset()) -> int:
+    """`channel` if nothing overlaps there, else the first free one above it."""
+    for candidate in range(max(1, channel), MAX_CHANNEL + 1):
+        if is_free(scene, candidate, start, frames, ignore):
+            return candidate
+    raise PlacementError(f"no free channel above {channel} at frame {start}")
+
+
+def add_placeholder(scene: bpy.types.Scene, record: JobRecord) -> str:
+    """A grey colour strip that holds the slot while the job runs; returns its name."""
+    editor = editor_of(scene)
+    slot = record.slot
+    strip = compat.new_effect(editor, f"⏳ {record.label}"[:60], "COLOR", slot.channel, slot.frame_start,
+                              max(1, slot.frames))
+    strip.color = PLACEHOLDER_COLOR
+    strip["bmd_job_id"] = record.id
+    strip["bmd_placeholder"] = True
+    return strip.name
+
+
+def find_placeholder(scene: bpy.types.Scene, job_id: str):
+    editor = scene.sequence_editor
+    if editor is None:
+        return None
+    for strip in compat.all_strips(editor):
+        if strip.get("bmd_placeholder") and strip.get("bmd_job_id") == job_id:
+            return strip
+    return None
+
+
+def remove_placeholder(record: JobRecord) -> Slot:
+    """Remove the job's placeholder; the slot is where the user left it (they may have moved it)."""
+    scene = bpy.data.scenes.get(record.slot.scene)
+    if scene is None:
+        return record.slot
+    strip = find_placeholder(scene, record.id)
+    if strip is None:
+        return record.slot
+    slot = Slot(scene.name, strip.channel, int(strip.frame_final_start), record.slot.frames)
+    compat.strips(scene.sequence_editor).remove(strip)
+    return slot
+
+
+def place_result(record: JobRecord) -> list[str]:
+    """Put a finished clip (and its sound) on the timeline at the job's slot; returns strip names."""
+    result = record.result
+    assert result is not None
+    scene = bpy.data.scenes.get(record.slot.scene)
+    if scene is None:
+        raise PlacementError(f"the scene '{record.slot.scene}' is gone; the clip is kept at {result.video_path}")
+    path = Path(result.video_path)
+    if not path.is_file():
+        raise PlacementError(f"the clip vanished from {path} before it could be placed")
+    slot = remove_placeholder(record)
+    editor = editor_of(scene)
+    collection = compat.strips(editor)
+    frames = result.frames if result.frames > 1 else STILL_FRAMES
+    channel = free_channel(scene, slot.channel, slot.frame_start, frames)
+    name = f"{result.settings.model_type} {record.label}"[:60]
+    if path.suffix.lower() == ".png" or result.frames == 1:
+        strip = collection.new_image(name=name, filepath=str(path), channel=channel, frame_start=slot.frame_start)
+        strip.frame_final_duration = frames
+    else:
+        strip = collection.new_movie(name=name, filepath=str(path), channel=channel, frame_start=slot.frame_start,
+                                     fit_method="ORIGINAL")
+        if strip.frame_final_duration <= 1 < result.frames:  # new_movie makes a 1-frame strip on a bad file
+            collection.remove(strip)
+            raise PlacementError(f"Blender could not read {path.name}; the file is kept at {path}")
+    write_metadata(strip, record, result)
+    placed = [strip.name]
+    if result.has_audio:
+        sound_channel = free_channel(scene, channel + 1, slot.frame_start, frames)
+        sound = collection.new_sound(name=f"{name} (sound)"[:60], filepath=str(path), channel=sound_channel,
+                                     frame_start=slot.frame_start)
+        sound["bmd_job_id"] = record.id
+        placed.append(sound.name)
+    return placed
+
+
+def write_metadata(strip, record: JobRecord, result: JobResult) -> None:
+    """bmd_* custom properties: enough to regenerate, vary or extend the shot later."""
+    settings = result.settings
+    strip["bmd_job_id"] = record.id
+    strip["bmd_server_job_id"] = result.job_id
+    strip["bmd_model"] = settings.model_type
+    strip["bmd_prompt"] = settings.prompt
+    strip["bmd_negative_prompt"] = settings.negative_prompt
+    strip["bmd_seed"] = result.seed
+    strip["bmd_frames"] = result.frames
+    strip["bmd_fps"] = result.fps
+    strip["bmd_resolution"] = f"{result.width}x{result.height}"
+    strip["bmd_steps"] = settings.num_inference_steps or 0
+    strip["bmd_guidance"] = settings.guidance_scale if settings.guidance_scale is not None else -1.0
+    strip["bmd_engine"] = result.engine.value
+    strip["bmd_output"] = str(result.video_path)
+    # the full settings as sent (media paths included), for Regenerate / Variation
+    original = record.settings.model_copy(update={"seed": result.seed})
+    strip["bmd_settings"] = original.model_dump_json()
+
+
+def settings_json_of(strip) -> dict:
+    raw = strip.get("bmd_settings")
+    if not raw:
+        raise PlacementError(f"{strip.name} was not made by Movie Director (no bmd_settings)")
+    return json.loads(raw)
+

@@ -1,0 +1,141 @@
+"""The one timer: drains the job manager's events and does every RNA write, insert and redraw.
+
+Kept a plain function so that tests (where bpy.app.timers never fire) can call it in a loop.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import bpy
+from bpy.app.handlers import persistent
+
+from ..backend.jobs import JobChanged, JobRecord, ServerChanged
+from ..backend.wan2gp.enums import JobState
+from . import addon, sequencer
+
+_placed: set[str] = set()
+_waiting: dict[str, JobRecord] = {}  # succeeded, not yet placed (Blender was busy)
+_placement_errors: dict[str, str] = {}
+_busy_flags: set[str] = set()
+TICK_SECONDS: list[float] = []  # main-thread cost of each tick, for the benchmark and the note
+
+
+def tick() -> float | None:
+    started = time.perf_counter()
+    manager = addon.manager_if_running()
+    if manager is None:
+        return 1.0
+    redraw = False
+    for event in manager.drain():
+        redraw = True
+        if isinstance(event, JobChanged):
+            _on_job(event.record)
+        elif isinstance(event, ServerChanged):
+            from . import properties
+
+            properties.refresh_model_items(event.info.models)
+    if _waiting and not sequencer_busy():
+        for job_id, record in list(_waiting.items()):
+            _place(record)
+            del _waiting[job_id]
+    if redraw:
+        _redraw()
+    TICK_SECONDS.append(time.perf_counter() - started)
+    del TICK_SECONDS[:-2000]
+    return manager.poll_interval
+
+
+def _on_job(record: JobRecord) -> None:
+    if record.id in _placed:
+        return
+    if record.state is JobState.SUCCEEDED:
+        _waiting[record.id] = record
+    elif record.state in (JobState.FAILED, JobState.CANCELLED, JobState.INTERRUPTED):
+        _placed.add(record.id)
+        sequencer.remove_placeholder(record)
+
+
+def _place(record: JobRecord) -> None:
+    _placed.add(record.id)
+    try:
+        sequencer.place_result(record)
+    except (sequencer.PlacementError, RuntimeError, ReferenceError) as error:  # a deleted scene/strip too
+        _placement_errors[record.id] = str(error)
+        print(f"Movie Director: {error}")
+
+
+def placement_error(job_id: str) -> str:
+    return _placement_errors.get(job_id, "")
+
+
+def is_placed(job_id: str) -> bool:
+    return job_id in _placed and job_id not in _waiting
+
+
+def sequencer_busy() -> bool:
+    """A render or a file save is using the scene data: inserting now can crash Blender."""
+    if _busy_flags:
+        return True
+    is_job_running = getattr(bpy.app, "is_job_running", None)
+    return bool(is_job_running and (is_job_running("RENDER") or is_job_running("RENDER_PREVIEW")))
+
+
+def _redraw() -> None:
+    wm = bpy.context.window_manager
+    for window in getattr(wm, "windows", []):
+        for area in window.screen.areas:
+            if area.type == "SEQUENCE_EDITOR":
+                area.tag_redraw()
+
+
+def tick_stats() -> dict[str, float]:
+    if not TICK_SECONDS:
+        return {}
+    ordered = sorted(TICK_SECONDS)
+    return {"ticks": len(ordered), "median_ms": statistics.median(ordered) * 1000, "worst_ms": ordered[-1] * 1000}
+
+
+def reset() -> None:
+    _placed.clear()
+    _waiting.clear()
+    _placement_errors.clear()
+    TICK_SECONDS.clear()
+
+
+# -- busy guards
+
+
+def _flag(name: str, on: bool):
+    @persistent
+    def handler(*_args) -> None:
+        (_busy_flags.add if on else _busy_flags.discard)(name)
+
+    handler.__name__ = f"bmd_{name}_{'on' if on else 'off'}"
+    return handler
+
+
+_HANDLERS = {
+    "render_init": _flag("render", True), "render_complete": _flag("render", False),
+    "render_cancel": _flag("render", False), "save_pre": _flag("save", True), "save_post": _flag("save", False),
+    "save_post_fail": _flag("save", False),  # 4.2+; skipped where missing
+}
+
+
+def register() -> None:
+    for name, handler in _HANDLERS.items():
+        if hasattr(bpy.app.handlers, name):
+            getattr(bpy.app.handlers, name).append(handler)
+    if not bpy.app.timers.is_registered(tick):
+        bpy.app.timers.register(tick, first_interval=0.5, persistent=True)
+
+
+def unregister() -> None:
+    if bpy.app.timers.is_registered(tick):
+        bpy.app.timers.unregister(tick)
+    for name, handler in _HANDLERS.items():
+        handlers = getattr(bpy.app.handlers, name, [])
+        if handler in handlers:
+            handlers.remove(handler)
+    _busy_flags.clear()
