@@ -6,12 +6,15 @@ export BMD_SERVER_PYTHON := $(CURDIR)/.venv/server/bin/python
 export BMD_SERVER_PYTHON_GRADIO6 := $(CURDIR)/.venv/server-gradio6/bin/python
 
 demo:
-	bash scripts/setup.sh client server
-	.venv/client/bin/python scripts/demo.py
+	bash scripts/setup.sh server blender-5.0
+	.venv/blender-5.0/bin/python scripts/demo.py
 
+# the client and server suites, then the add-on in real Blender 4.5 LTS and 5.0
 test:
-	bash scripts/setup.sh client server server-gradio6
+	bash scripts/setup.sh
 	.venv/client/bin/python -m pytest
+	.venv/blender-4.5/bin/python -m pytest tests/blender
+	.venv/blender-5.0/bin/python -m pytest tests/blender
 
 setup:
 	bash scripts/setup.sh

@@ -106,7 +106,7 @@ def place_result(record: JobRecord) -> list[str]:
         strip.frame_final_duration = frames
     else:
         strip = collection.new_movie(name=name, filepath=str(path), channel=channel, frame_start=slot.frame_start,
-                                     fit_method="ORIGINAL")
+                                     fit_method="FIT")  # scaled to the render size, whatever the clip's
         if strip.frame_final_duration <= 1 < result.frames:  # new_movie makes a 1-frame strip on a bad file
             collection.remove(strip)
             raise PlacementError(f"Blender could not read {path.name}; the file is kept at {path}")

@@ -10,6 +10,7 @@ import pytest
 
 from blender_movie_director.backend.wan2gp.client import Wan2GPClient
 from blender_movie_director.backend.launcher import free_port
+from devtools.blender import jobs_finished
 
 SHOT = dict(model="t2v_1.3B", resolution="448x256")
 
@@ -45,7 +46,7 @@ def job_errors(addon):
 
 
 def all_done(addon):
-    return lambda: all(r.state.is_terminal for r in addon.ui.addon.manager().jobs()) and not addon.ui.tick._waiting
+    return jobs_finished(addon)
 
 
 def test_addon_registered_with_its_panels_and_operators(addon) -> None:

@@ -1,0 +1,67 @@
+"""Running the add-on inside the bpy module: stage it as an extension, enable it, drive its tick.
+
+Set BLENDER_USER_RESOURCES before importing this (it imports bpy) to keep the user's Blender
+configuration out of it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import bpy  # first: it puts Blender's own modules (addon_utils) on the path
+
+import addon_utils  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+ADDON = "bl_ext.user_default.blender_movie_director"
+
+
+def stage_extension() -> Path:
+    """The package plus its manifest, laid out as Blender's user_default repository holds it."""
+    repos = bpy.context.preferences.extensions.repos
+    repo_dir = Path(next(r.directory for r in repos if r.module == "user_default"))
+    repo_dir.mkdir(parents=True, exist_ok=True)
+    target = repo_dir / "blender_movie_director"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(REPO / "blender_movie_director", target, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "blender_manifest.toml", target / "blender_manifest.toml")
+    return target
+
+
+def enable_addon(server_url: str, poll_interval: float = 0.05):
+    """Enable the staged extension, point it at the server; returns the add-on's module."""
+    import importlib
+
+    def fail(exc: Exception) -> None:
+        raise exc
+
+    stage_extension()
+    addon_utils.enable(ADDON, default_set=True, handle_error=fail)
+    if ADDON not in bpy.context.preferences.addons:
+        raise RuntimeError("the extension did not enable")
+    prefs = bpy.context.preferences.addons[ADDON].preferences
+    prefs.server_url = server_url
+    prefs.poll_interval = poll_interval
+    return importlib.import_module(ADDON)
+
+
+def drive(module, done: Callable[[], bool], timeout: float = 60.0, on_tick: Callable[[], None] | None = None) -> float:
+    """Call the add-on's timer tick until `done()` (bpy.app.timers never fire in the bpy module)."""
+    started = time.monotonic()
+    while not done():
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"still not done after {timeout:g} s")
+        module.ui.tick.tick()
+        if on_tick:
+            on_tick()
+        time.sleep(0.02)
+    module.ui.tick.tick()
+    return time.monotonic() - started
+
+
+def jobs_finished(module) -> Callable[[], bool]:
+    manager = module.ui.addon.manager()
+    return lambda: all(r.state.is_terminal for r in manager.jobs()) and not module.ui.tick._waiting
