@@ -12,10 +12,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import journal
 from .wan2gp.client import Wan2GPClient
 from .wan2gp.enums import JobState
 from .wan2gp.errors import DirectorError, JobCancelledError, JobTimeoutError
@@ -23,8 +26,11 @@ from .wan2gp.job import GenerationJob
 from .wan2gp.schemas import GenerationSettings, JobResult, JobStatus, ModelInfo, ServerStatus, SimulationOptions
 
 
-@dataclass(frozen=True)
-class Slot:
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Slot(_Frozen):
     """Where a clip goes, captured when the job is queued."""
 
     scene: str
@@ -33,9 +39,8 @@ class Slot:
     frames: int
 
 
-@dataclass(frozen=True)
-class JobRecord:
-    """What the UI knows about one job (a snapshot; replaced, never mutated)."""
+class JobRecord(_Frozen):
+    """What the UI knows about one job (a snapshot; replaced, never mutated). Journalled as JSON."""
 
     id: str
     settings: GenerationSettings
@@ -48,8 +53,10 @@ class JobRecord:
     error_detail: str = ""
     result: JobResult | None = None
     server_job_id: str = ""
-    created_at: float = field(default_factory=time.time)
+    created_at: float = Field(default_factory=time.time)
+    updated_at: float = Field(default_factory=time.time)
     simulation: SimulationOptions | None = None
+    placed: bool = False  # its clip is on the timeline (set by the add-on's main thread)
 
     @property
     def progress(self) -> float:
@@ -84,10 +91,16 @@ Event = JobChanged | ServerChanged
 
 
 class JobManager:
-    def __init__(self, url: str, *, poll_interval: float = 0.25,
+    def __init__(self, url: str, *, poll_interval: float = 0.25, stall_seconds: float | None = None,
+                 connect_grace: float = 5.0,
                  client_factory: Callable[[str], Wan2GPClient] | None = None) -> None:
         self.url = url
         self.poll_interval = poll_interval
+        self.stall_seconds = stall_seconds  # None: GenerationJob's default
+        self.connect_grace = connect_grace
+        self._down_since: float | None = None  # when the server was first found unreachable
+        self._connect_failures = 0
+        self._next_connect_at = 0.0
         self._client_factory = client_factory or (lambda u: Wan2GPClient(u))
         self._client: Wan2GPClient | None = None
         self._lock = threading.Lock()
@@ -100,6 +113,8 @@ class JobManager:
         self._stop = threading.Event()
         self._refresh_server = True
         self.server = ServerInfo(url)
+        self.journal_error = ""
+        self._dirty_journals: set[Path] = set()
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------ main-thread API (never blocks)
@@ -135,6 +150,7 @@ class JobManager:
         with self._lock:
             self._records[record.id] = record
             self._pending.append(record.id)
+            self._dirty_journals.add(record.output_dir)
         self._events.put(JobChanged(record))
         self.start()
         self._wake.set()
@@ -156,6 +172,39 @@ class JobManager:
             record = self._records.get(job_id)
             if record is not None and record.state.is_terminal:
                 del self._records[job_id]
+                self._dirty_journals.add(record.output_dir)
+        self._wake.set()
+
+    def mark_placed(self, job_id: str) -> None:
+        """The main thread put this job's clip on the timeline."""
+        self._update(job_id, placed=True, notify=False)
+        self._wake.set()
+
+    def load_journal(self, folder: Path) -> list[JobRecord]:
+        """Bring back a project's jobs after a restart: unfinished ones come back INTERRUPTED
+        (Retry resubmits them), finished ones not yet placed come back to be placed."""
+        try:
+            stored = journal.read(folder)
+        except journal.JournalCorrupt as error:
+            self.journal_error = str(error)
+            return []
+        restored = []
+        with self._lock:
+            for record in stored:
+                if record.id in self._records:
+                    continue
+                if not record.state.is_terminal:
+                    record = record.model_copy(update={
+                        "state": JobState.INTERRUPTED, "updated_at": time.time(),
+                        "error": "Blender stopped while this job ran; press Retry to queue it again"})
+                self._records[record.id] = record
+                restored.append(record)
+            if restored:
+                self._dirty_journals.add(Path(folder))
+        for record in restored:
+            self._events.put(JobChanged(record))
+        self._wake.set()
+        return restored
 
     def jobs(self) -> list[JobRecord]:
         with self._lock:
@@ -190,16 +239,19 @@ class JobManager:
                 self._set_server(ServerInfo(self.url, error=f"internal error: {exc!r}"))
             self._wake.wait(self.poll_interval)
             self._wake.clear()
+        self._flush_journals()
         if self._client is not None:
             self._client.close()
 
     def _step(self) -> None:
         if self._refresh_server:
             self._refresh_server = False
-            self._connect()
+            if self._connect() is not None:
+                self._down_since, self._connect_failures, self._next_connect_at = None, 0, 0.0
         self._handle_cancels()
         self._submit_pending()
         self._poll_live()
+        self._flush_journals()
 
     def _connect(self) -> Wan2GPClient | None:
         if self._client is not None and self._client.url != self.url.rstrip("/"):
@@ -222,15 +274,31 @@ class JobManager:
         self.server = info
         self._events.put(ServerChanged(info))
 
-    def _update(self, job_id: str, **changes: Any) -> JobRecord | None:
+    def _update(self, job_id: str, notify: bool = True, **changes: Any) -> JobRecord | None:
         with self._lock:
             record = self._records.get(job_id)
             if record is None:
                 return None
-            record = replace(record, **changes)
+            if "state" in changes and changes["state"] is not record.state or "placed" in changes:
+                self._dirty_journals.add(record.output_dir)  # progress ticks alone are not journalled
+            record = record.model_copy(update={**changes, "updated_at": time.time()})
             self._records[job_id] = record
-        self._events.put(JobChanged(record))
+        if notify:
+            self._events.put(JobChanged(record))
         return record
+
+    def _flush_journals(self) -> None:
+        with self._lock:
+            folders, self._dirty_journals = self._dirty_journals, set()
+            by_folder = {f: [r for r in self._records.values() if r.output_dir == f] for f in folders}
+        for folder, records in by_folder.items():
+            try:
+                journal.write(folder, records)
+                self.journal_error = ""
+            except OSError as exc:
+                self.journal_error = f"could not write the job journal in {folder}: {exc.strerror or exc}"
+                with self._lock:
+                    self._dirty_journals.add(folder)  # try again next round
 
     def _handle_cancels(self) -> None:
         with self._lock:
@@ -248,26 +316,62 @@ class JobManager:
                 threading.Thread(target=live.cancel, name=f"bmd-cancel-{job_id}", daemon=True).start()
 
     def _submit_pending(self) -> None:
+        """Send queued jobs in order. While the server is unreachable they wait (reconnecting with
+        backoff) for `connect_grace` seconds, then fail with the reason: a restart of the server
+        costs no job that was not yet sent."""
         while True:
             with self._lock:
                 if not self._pending:
                     return
-                job_id = self._pending.pop(0)
+                job_id = self._pending[0]
                 record = self._records.get(job_id)
             if record is None:
+                self._pop_pending(job_id)
                 continue
-            client = self._client if self._client is not None and self._client.connected else self._connect()
+            client = self._reachable_client()
             if client is None:
-                self._fail(job_id, self.server.error or f"No Director server at {self.url}")
-                continue
+                if time.monotonic() - (self._down_since or 0) < self.connect_grace:
+                    return  # keep waiting: try again on a later round
+                for waiting in self._take_all_pending():
+                    self._fail(waiting, self.server.error or f"No Director server at {self.url}")
+                return
+            self._pop_pending(job_id)
             try:
                 job = client.submit(record.settings, output_dir=record.output_dir, simulation=record.simulation)
             except DirectorError as error:
                 self._fail(job_id, str(error))
                 continue
+            if self.stall_seconds is not None:
+                job.stall_seconds = self.stall_seconds
             self._live[job_id] = job
             self._update(job_id, state=JobState.SUBMITTING, server_job_id=job.id)
             self._wait_acknowledged(job)  # keeps the server's queue in the order jobs were asked for
+
+    def _reachable_client(self) -> Wan2GPClient | None:
+        if self._client is not None and self._client.connected and self._down_since is None:
+            return self._client
+        now = time.monotonic()
+        if now < self._next_connect_at:
+            return None
+        client = self._connect()
+        if client is not None:
+            self._down_since, self._connect_failures = None, 0
+            return client
+        self._down_since = self._down_since or now
+        self._connect_failures += 1
+        self._next_connect_at = now + min(2.0, 0.25 * 2 ** (self._connect_failures - 1))
+        return None
+
+    def _pop_pending(self, job_id: str) -> None:
+        with self._lock:
+            if job_id in self._pending:
+                self._pending.remove(job_id)
+
+    def _take_all_pending(self) -> list[str]:
+        with self._lock:
+            taken, self._pending = self._pending, []
+        self._down_since, self._connect_failures, self._next_connect_at = None, 0, 0.0
+        return taken
 
     def _wait_acknowledged(self, job: GenerationJob, timeout: float = 2.0) -> None:
         deadline = time.monotonic() + timeout
@@ -276,7 +380,7 @@ class JobManager:
 
     def _poll_live(self) -> None:
         for job_id, job in list(self._live.items()):
-            if not job.done():
+            if not job.done() and job.check_alive():
                 status = job.status()
                 self._update(job_id, state=status.state, status=status)
                 continue
@@ -291,6 +395,8 @@ class JobManager:
             except DirectorError as error:
                 self._live.pop(job_id)
                 self._fail(job_id, str(error), getattr(error, "stage", ""))
+                if getattr(error, "stage", "") == "transport":
+                    self._down_since = self._down_since or time.monotonic()  # reconnect before sending more
                 continue
             self._live.pop(job_id)
             self._update(job_id, state=JobState.SUCCEEDED, status=job.status(), result=result)

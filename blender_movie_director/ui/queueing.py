@@ -66,7 +66,7 @@ def queue_generation(
     channel = sequencer.free_channel(scene, max(1, channel), frame_start, slot_frames)
     if simulation is not None and not isinstance(simulation, SimulationOptions):
         simulation = SimulationOptions.model_validate(simulation)
-    record = manager.submit(resolved, Slot(scene.name, channel, frame_start, slot_frames), addon.output_dir(),
+    record = manager.submit(resolved, Slot(scene=scene.name, channel=channel, frame_start=frame_start, frames=slot_frames), addon.output_dir(),
                             label=label or resolved.prompt[:40], simulation=simulation)
     sequencer.add_placeholder(scene, record)
     return record

@@ -80,7 +80,8 @@ def remove_placeholder(record: JobRecord) -> Slot:
     strip = find_placeholder(scene, record.id)
     if strip is None:
         return record.slot
-    slot = Slot(scene.name, strip.channel, int(strip.frame_final_start), record.slot.frames)
+    slot = Slot(scene=scene.name, channel=strip.channel, frame_start=int(strip.frame_final_start),
+                frames=record.slot.frames)
     compat.strips(scene.sequence_editor).remove(strip)
     return slot
 

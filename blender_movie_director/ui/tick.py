@@ -48,7 +48,7 @@ def tick() -> float | None:
 
 
 def _on_job(record: JobRecord) -> None:
-    if record.id in _placed:
+    if record.id in _placed or record.placed:
         return
     if record.state is JobState.SUCCEEDED:
         _waiting[record.id] = record
@@ -59,8 +59,11 @@ def _on_job(record: JobRecord) -> None:
 
 def _place(record: JobRecord) -> None:
     _placed.add(record.id)
+    manager = addon.manager_if_running()
     try:
         sequencer.place_result(record)
+        if manager is not None:
+            manager.mark_placed(record.id)
     except (sequencer.PlacementError, RuntimeError, ReferenceError) as error:  # a deleted scene/strip too
         _placement_errors[record.id] = str(error)
         print(f"Movie Director: {error}")
@@ -116,7 +119,14 @@ def _flag(name: str, on: bool):
     return handler
 
 
+@persistent
+def _restore_jobs(*_args) -> None:
+    """After a .blend is opened: bring back its jobs from the journal beside its clips."""
+    addon.manager().load_journal(addon.output_dir())
+
+
 _HANDLERS = {
+    "load_post": _restore_jobs,
     "render_init": _flag("render", True), "render_complete": _flag("render", False),
     "render_cancel": _flag("render", False), "save_pre": _flag("save", True), "save_post": _flag("save", False),
     "save_post_fail": _flag("save", False),  # 4.2+; skipped where missing
@@ -129,6 +139,8 @@ def register() -> None:
             getattr(bpy.app.handlers, name).append(handler)
     if not bpy.app.timers.is_registered(tick):
         bpy.app.timers.register(tick, first_interval=0.5, persistent=True)
+    if bpy.data.filepath:  # enabled with a project already open
+        _restore_jobs()
 
 
 def unregister() -> None:

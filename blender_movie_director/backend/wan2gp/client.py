@@ -112,6 +112,14 @@ class Wan2GPClient:
             shutil.rmtree(self._download_dir, ignore_errors=True)
             self._download_dir = None
 
+    def is_alive(self, timeout: float | None = None) -> bool:
+        """A fresh health probe (a separate short request; never waits behind jobs)."""
+        try:
+            probe(self.url, timeout or self.connect_timeout)
+        except ServerUnavailableError:
+            return False
+        return True
+
     def _require(self) -> Any:
         if self._gradio is None:
             self.connect()

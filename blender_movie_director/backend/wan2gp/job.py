@@ -10,6 +10,7 @@ import concurrent.futures
 import json
 import os
 import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ from .errors import (
     JobTimeoutError,
     ServerReplyError,
 )
+from .media_check import is_image_header, is_video_header
 from .progress import overall_progress
 from .schemas import CancelReply, GenerateReply, GenerationSettings, JobResult, JobStatus
 
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 
 CANCEL_GRACE_SECONDS = 10.0
 WAIT_SLICE_SECONDS = 0.1
+STALL_SECONDS = 15.0  # no word from the server this long: ask whether it is still alive
 
 
 class GenerationJob:
@@ -52,6 +55,9 @@ class GenerationJob:
         self._final: JobResult | DirectorError | None = None
         self._last = JobStatus(job_id=job_id, state=JobState.SUBMITTING)
         self._first_step: tuple[int, float] | None = None
+        self.stall_seconds = STALL_SECONDS
+        self._heard: tuple[Any, float] = (None, time.monotonic())  # last server update, when it changed
+        self._probed_at = 0.0
 
     def __repr__(self) -> str:
         return f"<GenerationJob {self.id} {self.settings.model_type} {self._last.state.value}>"
@@ -127,6 +133,35 @@ class GenerationJob:
         self._last = JobStatus(job_id=self.id, state=state, **fields)
         return self._last
 
+    # ------------------------------------------------------------ watchdog
+
+    def check_alive(self) -> bool:
+        """False (and the job failed) once the server has gone silent and no longer answers.
+
+        A paused or hung server keeps the connection open and says nothing, so gradio would wait
+        forever. Silence alone is fine (a model can load for minutes); silence plus a failed
+        health probe is not.
+        """
+        if self._final is not None or self._gradio_job.done():
+            return True
+        update = self._gradio_job.status()
+        fingerprint = (getattr(update, "code", None), getattr(update, "rank", None),
+                       tuple((u.index, u.progress, u.desc) for u in (getattr(update, "progress_data", None) or ())))
+        now = time.monotonic()
+        if fingerprint != self._heard[0]:
+            self._heard = (fingerprint, now)
+            return True
+        if now - self._heard[1] < self.stall_seconds or now - self._probed_at < self.stall_seconds / 3:
+            return True
+        self._probed_at = now
+        if self._client.is_alive():
+            return True
+        self._final = GenerationFailedError(
+            f"the server stopped answering after {now - self._heard[1]:.0f} s of silence (hung or paused)",
+            stage="transport", job_id=self.id,
+            hint="restart the server (scripts/launch_wan2gp.py --stop, then start it), then Retry")
+        return False
+
     # ------------------------------------------------------------ result
 
     def result(self, timeout: float | None = None) -> JobResult:
@@ -141,9 +176,11 @@ class GenerationJob:
 
     def _collect(self, timeout: float | None) -> JobResult | DirectorError:
         deadline = None if timeout is None else time.monotonic() + timeout
-        while True:  # short waits, so that a cancel from another thread releases this one
+        while True:  # short waits, so that a cancel or a dead server releases this one
             if self._cancel_settled and not self._gradio_job.done():
                 return JobCancelledError(self.id)
+            if not self.check_alive():
+                return self._final
             try:
                 outputs = self._gradio_job.result(timeout=WAIT_SLICE_SECONDS)
                 break
@@ -182,14 +219,34 @@ class GenerationJob:
         downloaded = Path(_file_path(file_out))
         if not downloaded.is_file() or downloaded.stat().st_size == 0:
             raise ServerReplyError(f"the clip {reply.output_name} did not arrive (empty or missing download)")
-        self.output_dir.mkdir(parents=True, exist_ok=True)
-        target = _free_path(self.output_dir / _safe_name(reply.output_name, downloaded.suffix))
-        shutil.move(str(downloaded), target)
-        _remove_empty_parent(downloaded)
+        if not _looks_like_media(downloaded):
+            raise ServerReplyError(f"{reply.output_name} is not a video or an image")
+        target, note = self._keep(downloaded, reply.output_name)
         result = JobResult(**reply.model_dump(), video_path=target, sidecar_path=target.with_suffix(".json"),
-                           submitted_at=self.submitted_at, downloaded_at=time.time())
-        _write_json_atomically(result.sidecar_path, result.model_dump(mode="json"))
+                           submitted_at=self.submitted_at, downloaded_at=time.time(), note=note)
+        try:
+            _write_json_atomically(result.sidecar_path, result.model_dump(mode="json"))
+        except OSError as exc:
+            result = result.model_copy(update={"sidecar_path": None,
+                                               "note": (note + " " if note else "") + f"no settings sidecar: {exc}"})
         return result
+
+    def _keep(self, downloaded: Path, output_name: str) -> tuple[Path, str]:
+        """Move the clip into the output folder; if that fails (full, read-only), into a rescue
+        folder, and say so: a finished clip is never dropped."""
+        name = _safe_name(output_name, downloaded.suffix)
+        for folder in (self.output_dir, rescue_dir()):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                target = _free_path(folder / name)
+                shutil.move(str(downloaded), target)
+            except OSError as exc:
+                failure = f"could not save into {folder}: {exc.strerror or exc}"
+                continue
+            _remove_empty_parent(downloaded)
+            note = "" if folder == self.output_dir else f"{failure}; the clip was kept in {folder}"
+            return target, note
+        raise ServerReplyError(f"{failure}; the downloaded clip is still at {downloaded}")
 
     # ------------------------------------------------------------ cancel
 
@@ -228,6 +285,16 @@ def _file_path(file_out: Any) -> str:
     if isinstance(file_out, str):
         return file_out
     raise ServerReplyError(f"no file in the reply ({type(file_out).__name__})")
+
+
+def rescue_dir() -> Path:
+    return Path(tempfile.gettempdir()) / "movie_director_rescued"
+
+
+def _looks_like_media(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    return is_video_header(head) or is_image_header(head)
 
 
 def _safe_name(name: str, suffix: str) -> str:

@@ -12,11 +12,11 @@ _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"BM", b"GIF8", b"II*\x00
 MAX_MEDIA_BYTES = 4 * 1024**3
 
 
-def _is_image(head: bytes) -> bool:
+def is_image_header(head: bytes) -> bool:
     return head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
-def _is_video(head: bytes) -> bool:
+def is_video_header(head: bytes) -> bool:
     return head[4:8] == b"ftyp" or head.startswith(b"\x1a\x45\xdf\xa3") or (head[:4] == b"RIFF" and head[8:12] == b"AVI ")
 
 
@@ -37,7 +37,7 @@ def check_media_file(media: MediaInput, path: Path) -> None:
     with path.open("rb") as handle:
         head = handle.read(16)
     wants_image = media in (MediaInput.IMAGE_START, MediaInput.IMAGE_END)
-    if wants_image and not _is_image(head):
+    if wants_image and not is_image_header(head):
         raise InvalidSettingsError(field, f"{path.name} is not an image (PNG, JPEG, WebP, BMP, TIFF, GIF)")
-    if not wants_image and not _is_video(head):
+    if not wants_image and not is_video_header(head):
         raise InvalidSettingsError(field, f"{path.name} is not a video (MP4, MOV, MKV, WebM, AVI)")

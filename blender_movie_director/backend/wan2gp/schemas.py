@@ -343,6 +343,7 @@ class JobResult(GenerateReply):
     sidecar_path: Path | None = None
     submitted_at: float
     downloaded_at: float
+    note: str = ""  # something the user should know although the clip is fine (e.g. saved elsewhere)
 
     @property
     def total_seconds(self) -> float:

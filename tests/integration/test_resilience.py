@@ -1,0 +1,163 @@
+"""Nothing lost, nothing frozen: hung and restarted servers, unwritable folders, a soak.
+
+Each fault test asserts a bounded time to a clear state and that no finished clip is lost.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from blender_movie_director.backend import journal, launcher
+from blender_movie_director.backend.jobs import JobManager, Slot
+from blender_movie_director.backend.wan2gp.client import Wan2GPClient
+from blender_movie_director.backend.wan2gp.enums import JobState
+from blender_movie_director.backend.wan2gp.errors import GenerationFailedError, InvalidSettingsError
+from blender_movie_director.backend.wan2gp.schemas import parse_settings
+from tests.conftest import SERVER_PYTHONS
+
+pytestmark = pytest.mark.server
+
+SHOT = {"model_type": "t2v_1.3B", "prompt": "a harbour at dawn", "resolution": "448x256", "video_length": 17,
+        "num_inference_steps": 6}
+SOAK_JOBS = int(os.environ.get("BMD_SOAK_JOBS", "50"))
+
+
+def wait_for(predicate, timeout: float, what: str) -> float:
+    started = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - started < timeout, f"timed out waiting for {what}"
+        time.sleep(0.02)
+    return time.monotonic() - started
+
+
+def restart_on_same_port(server: launcher.ServerProcess, tmp: Path) -> launcher.ServerProcess:
+    port = int(server.url.rsplit(":", 1)[1])
+    server.stop()
+    return launcher.start_server(launcher.LaunchConfig(
+        python=Path(SERVER_PYTHONS["gradio5"]), state_dir=tmp / "state2", output_dir=tmp / "server_out2",
+        port=port, step_seconds=0.02))
+
+
+def test_a_hung_server_fails_the_job_within_a_bounded_time(fresh_server, tmp_path: Path) -> None:
+    with Wan2GPClient(fresh_server.url, output_dir=tmp_path, connect_timeout=1.0) as client:
+        job = client.submit({**SHOT, "num_inference_steps": 200}, simulation={"step_seconds": 0.05})
+        job.stall_seconds = 2.0
+        wait_for(lambda: (job.status().step or 0) >= 2, 20, "the job to start")
+        os.kill(fresh_server.pid, signal.SIGSTOP)  # accepts connections, answers nothing
+        try:
+            started = time.monotonic()
+            with pytest.raises(GenerationFailedError) as caught:
+                job.result(timeout=30)
+            elapsed = time.monotonic() - started
+            print(f"\nhung server → job failed in {elapsed:.2f} s")
+            assert elapsed < 8 and "stopped answering" in caught.value.message
+            assert caught.value.stage == "transport"
+        finally:
+            os.kill(fresh_server.pid, signal.SIGCONT)
+
+
+def test_unwritable_output_folder_keeps_the_clip(fresh_server, tmp_path: Path) -> None:
+    blocked = tmp_path / "not_a_folder"
+    blocked.write_text("a file where the output folder should be")
+    with Wan2GPClient(fresh_server.url, output_dir=blocked) as client:
+        result = client.generate(SHOT, timeout=30)
+    assert result.video_path.is_file() and result.video_path.stat().st_size > 0
+    assert "could not save into" in result.note and str(result.video_path.parent) in result.note
+    result.video_path.unlink()
+
+
+def test_the_server_never_reads_its_own_disk_for_inputs(fresh_server, tmp_path: Path) -> None:
+    from gradio_client import Client
+
+    request = {"job_id": "pathprobe001", "settings": {**SHOT, "model_type": "i2v", "image_start": "/etc/passwd"}}
+    bare = Client(fresh_server.url, verbose=False)
+    try:
+        with pytest.raises(Exception, match="i2v needs image_start"):
+            bare.predict(__import__("json").dumps(request), None, None, None, None, api_name="/generate")
+    finally:
+        bare.close()
+    response = httpx.get(f"{fresh_server.url}/gradio_api/file=/etc/passwd", timeout=5)
+    assert response.status_code != 200 and "root:" not in response.text
+
+
+def test_restart_between_submit_and_result_then_retry(fresh_server, tmp_path: Path) -> None:
+    manager = JobManager(fresh_server.url, poll_interval=0.05)
+    try:
+        settings = parse_settings({**SHOT, "num_inference_steps": 120})
+        slot = Slot(scene="Scene", channel=2, frame_start=1, frames=17)
+        record = manager.submit(settings.resolved_for(_model("t2v_1.3B")), slot, tmp_path,
+                                simulation={"step_seconds": 0.04})
+        wait_for(lambda: manager.get(record.id).state is JobState.RUNNING, 20, "running")
+        restarted = restart_on_same_port(fresh_server, tmp_path)
+        try:
+            elapsed = wait_for(lambda: manager.get(record.id).state.is_terminal, 15, "a final state")
+            failed = manager.get(record.id)
+            print(f"\nserver restarted mid-job → job {failed.state.value} in {elapsed:.2f} s: {failed.error[:80]}")
+            assert failed.state is JobState.FAILED and "lost" in failed.error
+            manager.refresh_server()
+            again = manager.retry(record.id)
+            wait_for(lambda: manager.get(again.id).state.is_terminal, 30, "the retry")
+            retried = manager.get(again.id)
+            assert retried.state is JobState.SUCCEEDED and retried.result.video_path.is_file()
+            assert retried.slot == failed.slot  # the retry goes where the first attempt was meant to
+        finally:
+            restarted.stop()
+    finally:
+        manager.stop()
+
+
+def _model(model_id: str):
+    from blender_movie_director.backend.wan2gp.catalog import MODELS_BY_ID
+
+    return MODELS_BY_ID[model_id]
+
+
+def test_soak_jobs_with_random_cancels_and_a_restart(fresh_server, tmp_path: Path) -> None:
+    rng = random.Random(7)
+    manager = JobManager(fresh_server.url, poll_interval=0.02, stall_seconds=3.0)
+    server = fresh_server
+    out = tmp_path / "clips"
+    try:
+        ids = []
+        for i in range(SOAK_JOBS):
+            settings = parse_settings({**SHOT, "prompt": f"soak shot {i}", "num_inference_steps": rng.randint(2, 6)})
+            record = manager.submit(settings.resolved_for(_model("t2v_1.3B")),
+                                    Slot(scene="Scene", channel=2, frame_start=i * 20, frames=17), out,
+                                    simulation={"step_seconds": 0.005})
+            ids.append(record.id)
+            if rng.random() < 0.2:
+                manager.cancel(rng.choice(ids))
+            if i == SOAK_JOBS // 2:
+                server = restart_on_same_port(server, tmp_path)
+                manager.refresh_server()
+        wait_for(lambda: all(manager.get(i).state.is_terminal for i in ids), 240, "every job to end")
+        manager.stop()  # flushes the journal
+        records = [manager.get(i) for i in ids]
+        counts = {s.value: sum(r.state is s for r in records) for s in JobState if any(r.state is s for r in records)}
+        finished = [r for r in records if r.state is JobState.SUCCEEDED]
+        on_disk = [r for r in finished if r.result and r.result.video_path.is_file()]
+        journalled = {r.id: r for r in journal.read(out)}
+        lost = [r.id for r in finished if r not in on_disk or journalled.get(r.id, None) is None
+                or journalled[r.id].state is not JobState.SUCCEEDED]
+        print(f"\nsoak: submitted {len(ids)}, " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f", lost {len(lost)}")
+        assert len(ids) == SOAK_JOBS and lost == []
+        assert len(finished) >= SOAK_JOBS // 3
+        assert all(r.state in (JobState.SUCCEEDED, JobState.CANCELLED, JobState.FAILED) for r in records)
+        assert all("lost" in r.error or "No Director server" in r.error or "answering" in r.error
+                   for r in records if r.state is JobState.FAILED), [r.error for r in records if r.state is JobState.FAILED]
+    finally:
+        manager.stop()
+        if server is not fresh_server:
+            server.stop()
+
+
+def test_bad_settings_never_reach_the_manager_queue() -> None:
+    with pytest.raises(InvalidSettingsError):
+        parse_settings({**SHOT, "video_length": 18}).resolved_for(_model("t2v_1.3B"))
