@@ -36,12 +36,9 @@ def journal_path(folder: Path) -> Path:
 
 def write(folder: Path, records: Iterable[JobRecord]) -> Path:
     """Replace the folder's journal with these records (write to a temp file, then rename)."""
-    from .jobs import JobRecord
-
     path = journal_path(folder)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"version": VERSION, "written_at": time.time(),
-               "jobs": [json.loads(r.model_dump_json()) for r in records if isinstance(r, JobRecord)]}
+    payload = {"version": VERSION, "written_at": time.time(), "jobs": [json.loads(r.model_dump_json()) for r in records]}
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     with partial.open("w", encoding="utf-8") as handle:
         json.dump(payload, handle, indent=1)

@@ -8,6 +8,7 @@ from pathlib import Path
 import bpy
 
 from ..backend.jobs import JobManager
+from ..backend.wan2gp.client import Wan2GPClient
 
 ADDON_PACKAGE = __package__.rsplit(".", 1)[0]  # "blender_movie_director" or "bl_ext.<repo>.blender_movie_director"
 DEFAULT_URL = "http://127.0.0.1:7860"
@@ -30,7 +31,9 @@ def manager() -> JobManager:
     global _manager
     if _manager is None:
         p = prefs()
-        _manager = JobManager(server_url(), poll_interval=p.poll_interval if p else 0.25)
+        timeout = p.connect_timeout if p else 2.0
+        _manager = JobManager(server_url(), poll_interval=p.poll_interval if p else 0.25,
+                              client_factory=lambda url: Wan2GPClient(url, connect_timeout=timeout))
     return _manager
 
 

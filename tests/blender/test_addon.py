@@ -228,3 +228,98 @@ def test_tick_while_jobs_run_reports_its_cost(addon, scene, drive) -> None:
     print(f"\ntick main-thread cost over {stats['ticks']} ticks while 3 jobs ran: "
           f"median {stats['median_ms']:.3f} ms, worst {stats['worst_ms']:.1f} ms")
     assert stats["ticks"] >= 10 and len(generated(scene)) == 3
+
+
+def test_a_remote_server_needs_blenders_online_access(addon, scene) -> None:
+    prefs = bpy.context.preferences.addons[addon.__name__].preferences
+    good_url = prefs.server_url
+    prefs.server_url = "http://192.0.2.10:7860"  # TEST-NET-1: refused before anything is sent
+    try:
+        assert not bpy.app.online_access  # the bpy module runs offline
+        set_shot(scene, "far away")
+        before = len(addon.ui.addon.manager().jobs())
+        with pytest.raises(RuntimeError, match="online access"):
+            bpy.ops.movie_director.generate()
+        assert len(addon.ui.addon.manager().jobs()) == before
+        assert not strips(scene)
+    finally:
+        prefs.server_url = good_url
+
+
+def test_a_deleted_scene_does_not_crash_the_tick(addon, scene, drive) -> None:
+    from importlib import import_module
+
+    scripting = import_module(f"{addon.__name__}.scripting")
+    other = bpy.data.scenes.new("Other")
+    record = scripting.queue_job("for a scene that goes away", model="t2v_1.3B", frames=17, frame=1, channel=2,
+                                 scene=other, resolution="448x256", num_inference_steps=2)
+    bpy.data.scenes.remove(other)
+    drive(all_done(addon))
+    assert addon.ui.addon.manager().get(record.id).state.value == "succeeded"
+    message = addon.ui.tick.placement_error(record.id)
+    assert "is gone" in message and "kept at" in message
+
+
+def test_inserts_wait_while_blender_renders(addon, scene, drive) -> None:
+    set_shot(scene, "arrives during a render")
+    bpy.ops.movie_director.generate()
+    addon.ui.tick._busy_flags.add("render")
+    try:
+        manager = addon.ui.addon.manager()
+        drive(lambda: all(r.state.is_terminal for r in manager.jobs()) and addon.ui.tick._waiting)
+        assert not generated(scene), "a clip was inserted while the scene was rendering"
+    finally:
+        addon.ui.tick._busy_flags.discard("render")
+    drive(all_done(addon))
+    assert len(generated(scene)) == 1
+
+
+def test_start_and_stop_a_local_server_from_the_panel(addon, scene, drive, tmp_path: Path) -> None:
+    prefs = bpy.context.preferences.addons[addon.__name__].preferences
+    good_url = prefs.server_url
+    prefs.server_url = f"http://127.0.0.1:{free_port()}"
+    control = addon.ui.server_control
+    try:
+        started = time.monotonic()
+        assert bpy.ops.movie_director.start_server() == {"FINISHED"}
+        assert time.monotonic() - started < 0.5, "the button waited for the server to start"
+        drive(lambda: control.state()["running"] or control.state()["error"], timeout=60)
+        assert control.state()["running"], control.state()["error"]
+        with Wan2GPClient(prefs.server_url) as client:
+            assert client.server_status().engine.value == "simulated"
+        bpy.ops.movie_director.stop_server()
+        assert not control.state()["running"]
+        assert not Wan2GPClient(prefs.server_url).is_alive()
+    finally:
+        control.stop()
+        prefs.server_url = good_url
+        addon.ui.addon.manager().set_url(good_url)
+
+
+def test_reopening_after_a_crash_places_finished_clips_and_offers_retry(addon, scene, drive, tmp_path: Path) -> None:
+    from importlib import import_module
+
+    journal = import_module(f"{addon.__name__}.backend.journal")  # the add-on's own copy of the module
+    set_shot(scene, "finished while Blender was down")
+    bpy.ops.movie_director.generate()
+    drive(all_done(addon))
+    (done,) = [r for r in addon.ui.addon.manager().jobs() if r.settings.prompt == "finished while Blender was down"]
+    scene.sequence_editor_clear()  # as if Blender died before placing it
+    bpy.ops.wm.save_mainfile()
+    addon.ui.addon.shutdown_manager()  # a new Blender session: nothing in memory
+    addon.ui.tick.reset()
+    running = done.model_copy(update={"id": "interrupted1", "state": type(done.state)("running"), "result": None,
+                                      "placed": False})
+    journal.write(done.output_dir, [done.model_copy(update={"placed": False}), running])
+
+    bpy.ops.wm.open_mainfile(filepath=bpy.data.filepath)  # load_post reads the journal
+    drive(lambda: addon.ui.tick.is_placed(done.id))
+    (placed,) = generated(bpy.context.scene)
+    assert placed["bmd_job_id"] == done.id and placed.channel == done.slot.channel
+    interrupted = addon.ui.addon.manager().get("interrupted1")
+    assert interrupted.state.value == "interrupted"
+    assert bpy.ops.movie_director.retry_job(job_id="interrupted1") == {"FINISHED"}
+    drive(all_done(addon))
+    assert len(generated(bpy.context.scene)) == 2
+    stored = {r.id: r for r in journal.read(done.output_dir)}
+    assert stored[done.id].placed and stored["interrupted1"].state.value == "interrupted"
