@@ -87,7 +87,10 @@ class MOVIE_DIRECTOR_PT_jobs(_DirectorPanel, bpy.types.Panel):
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
-        records = sorted(addon.manager().jobs(), key=lambda r: r.created_at, reverse=True)
+        manager = addon.manager()
+        if manager.journal_error:
+            _error_lines(layout, manager.journal_error)
+        records = sorted(manager.jobs(), key=lambda r: r.created_at, reverse=True)
         if not records:
             layout.label(text="No jobs yet")
             return
@@ -111,6 +114,8 @@ class MOVIE_DIRECTOR_PT_jobs(_DirectorPanel, bpy.types.Panel):
                 box.progress(factor=record.progress, type="BAR", text=text)
             else:
                 box.label(text=text)
+            if record.result is not None and record.result.note:
+                box.label(text=record.result.note[:90], icon="INFO")
             error = record.error or tick.placement_error(record.id)
             if error and record.state is not JobState.CANCELLED:
                 row = box.row()

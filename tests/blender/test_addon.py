@@ -323,3 +323,29 @@ def test_reopening_after_a_crash_places_finished_clips_and_offers_retry(addon, s
     assert len(generated(bpy.context.scene)) == 2
     stored = {r.id: r for r in journal.read(done.output_dir)}
     assert stored[done.id].placed and stored["interrupted1"].state.value == "interrupted"
+
+
+def test_every_panel_draws_with_jobs_in_every_state(addon, scene, drive, mocker) -> None:
+    """Draw code runs for real against the add-on's state; only the layout is a stand-in (no UI in bpy)."""
+    set_shot(scene, "drawn")
+    bpy.ops.movie_director.generate()
+    drive(all_done(addon))
+    (strip,) = generated(scene)
+    scene.sequence_editor.active_strip = strip
+    manager = addon.ui.addon.manager()
+    record = manager.jobs()[-1]
+    for state in ("queued", "running", "failed", "cancelled"):
+        manager._records[f"fake-{state}"] = record.model_copy(update={"id": f"fake-{state}", "state": type(record.state)(state),
+                                                                       "error": "boom" if state == "failed" else ""})
+    try:
+        for name in ("MOVIE_DIRECTOR_PT_server", "MOVIE_DIRECTOR_PT_generate", "MOVIE_DIRECTOR_PT_jobs",
+                     "MOVIE_DIRECTOR_PT_strip"):
+            panel_class = getattr(bpy.types, name)
+            layout = mocker.MagicMock()
+            panel = mocker.MagicMock(layout=layout)
+            assert panel_class.poll(bpy.context) if hasattr(panel_class, "poll") else True
+            panel_class.draw(panel, bpy.context)
+            assert layout.mock_calls, f"{name} drew nothing"
+    finally:
+        for state in ("queued", "running", "failed", "cancelled"):
+            manager._records.pop(f"fake-{state}", None)
