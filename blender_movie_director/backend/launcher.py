@@ -136,7 +136,7 @@ def _wait_until_answering(server: ServerProcess, timeout: float) -> None:
             raise LaunchError(f"The Director server exited at start-up (code {server.process.returncode})",
                               hint=_diagnose(server.log_file))
         try:
-            probe(server.url, timeout=1.0)
+            probe(server.url, timeout=1.0, logged_in=True)  # any HTTP answer means it is up
             return
         except ServerUnavailableError:
             time.sleep(0.2)

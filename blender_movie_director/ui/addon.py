@@ -26,6 +26,14 @@ def server_url() -> str:
     return (p.server_url if p else DEFAULT_URL).strip() or DEFAULT_URL
 
 
+def login() -> tuple[str, str] | None:
+    """The server login from the preferences (the password is never saved), else the environment."""
+    p = prefs()
+    if p is not None and p.server_user and p.server_password:
+        return p.server_user, p.server_password
+    return None  # Wan2GPClient falls back to BMD_SERVER_AUTH
+
+
 def manager() -> JobManager:
     """The job manager, created on first use with the preferences' URL and poll interval."""
     global _manager
@@ -33,7 +41,7 @@ def manager() -> JobManager:
         p = prefs()
         timeout = p.connect_timeout if p else 2.0
         _manager = JobManager(server_url(), poll_interval=p.poll_interval if p else 0.25,
-                              client_factory=lambda url: Wan2GPClient(url, connect_timeout=timeout))
+                              client_factory=lambda url: Wan2GPClient(url, connect_timeout=timeout, auth=login()))
     return _manager
 
 

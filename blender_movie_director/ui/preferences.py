@@ -13,6 +13,9 @@ class MOVIE_DIRECTOR_preferences(bpy.types.AddonPreferences):
 
     server_url: StringProperty(name="Server URL", default=DEFAULT_URL,
                                description="The Director server (started by the launcher)")
+    server_user: StringProperty(name="User", description="Login for a server started with BMD_SERVER_AUTH")
+    server_password: StringProperty(name="Password", subtype="PASSWORD", options={"HIDDEN", "SKIP_SAVE"},
+                                    description="Kept for this session only (or set BMD_SERVER_AUTH)")
     wan2gp_dir: StringProperty(name="Wan2GP Folder", subtype="DIR_PATH",
                                description="Your Wan2GP checkout, for the real engine")
     server_python: StringProperty(name="Server Python", subtype="FILE_PATH",
@@ -30,6 +33,9 @@ class MOVIE_DIRECTOR_preferences(bpy.types.AddonPreferences):
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
         layout.prop(self, "server_url")
+        row = layout.row(align=True)
+        row.prop(self, "server_user")
+        row.prop(self, "server_password")
         box = layout.box()
         box.label(text="Local server (launcher)")
         box.prop(self, "simulate")

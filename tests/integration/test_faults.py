@@ -51,3 +51,22 @@ def test_server_exiting_by_itself_mid_job_fails_the_job(fresh_server, tmp_path: 
             job.result(timeout=15)
         assert caught.value.stage == "transport"
         assert fresh_server.process.wait(5) == 17
+
+
+def test_a_server_with_a_login_refuses_strangers_and_serves_its_user(tmp_path: Path, monkeypatch) -> None:
+    from tests.conftest import start_test_server
+
+    monkeypatch.setenv("BMD_SERVER_AUTH", "director:s3cret-pass")
+    server = start_test_server(tmp_path)
+    monkeypatch.delenv("BMD_SERVER_AUTH")
+    try:
+        with pytest.raises(ServerUnavailableError, match="login"):
+            Wan2GPClient(server.url).connect()
+        with pytest.raises(ServerUnavailableError):
+            Wan2GPClient(server.url, auth=("director", "wrong")).connect()
+        with Wan2GPClient(server.url, auth=("director", "s3cret-pass"), output_dir=tmp_path / "clips") as client:
+            result = client.generate({**SHOT, "num_inference_steps": 2}, timeout=30)
+            assert result.video_path.is_file()
+            assert client.is_alive()
+    finally:
+        server.stop()

@@ -13,6 +13,7 @@ Every bad input raises InvalidSettingsError naming the field before anything is 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import uuid
@@ -58,7 +59,7 @@ class Wan2GPClient:
         self.url = url.rstrip("/")
         self.output_dir = Path(output_dir) if output_dir else Path.cwd() / "director_clips"
         self.connect_timeout = connect_timeout
-        self._auth = auth
+        self._auth = auth or credentials_from_env()
         self._headers = headers
         self._gradio: Any = None
         self._download_dir: str | None = None
@@ -83,7 +84,7 @@ class Wan2GPClient:
 
     def connect(self) -> ServerStatus:
         """Probe the server fast, open the job connection, check the API. Returns its status."""
-        probe(self.url, self.connect_timeout)
+        probe(self.url, self.connect_timeout, logged_in=self._auth is not None or bool(self._headers))
         self._download_dir = tempfile.mkdtemp(prefix="bmd-download-")
         self._gradio = open_gradio_client(self.url, self._download_dir, auth=self._auth, headers=self._headers)
         try:
@@ -115,7 +116,7 @@ class Wan2GPClient:
     def is_alive(self, timeout: float | None = None) -> bool:
         """A fresh health probe (a separate short request; never waits behind jobs)."""
         try:
-            probe(self.url, timeout or self.connect_timeout)
+            probe(self.url, timeout or self.connect_timeout, logged_in=True)  # any HTTP answer is alive
         except ServerUnavailableError:
             return False
         return True
@@ -255,6 +256,12 @@ class Wan2GPClient:
         submit_options = {k: settings.pop(k) for k in ("output_dir", "simulation") if k in settings}
         return self.generate({**settings, "model_type": model.id, "prompt": prompt}, timeout=timeout,
                              **submit_options)
+
+
+def credentials_from_env() -> tuple[str, str] | None:
+    """BMD_SERVER_AUTH="user:password", the same variable the server reads."""
+    user, _, password = os.environ.get("BMD_SERVER_AUTH", "").partition(":")
+    return (user, password) if user and password else None
 
 
 def _parse(model: type, data: Any, endpoint: str) -> Any:

@@ -200,6 +200,17 @@ def _queue_length(app: gr.Blocks) -> int | None:
         return None
 
 
+def credentials_from_env() -> tuple[str, str] | None:
+    """Optional login, from BMD_SERVER_AUTH="user:password" (an env var: never on the command line)."""
+    raw = os.environ.get("BMD_SERVER_AUTH", "")
+    user, _, password = raw.partition(":")
+    if not raw:
+        return None
+    if not user or not password:
+        raise SystemExit("BMD_SERVER_AUTH must look like user:password")
+    return user, password
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -224,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     if not is_loopback(args.host):
-        log.warning("binding %s: anyone who can reach this address can use your GPU and read outputs", args.host)
+        log.warning("binding %s: anyone who can reach this address can use your GPU and read outputs%s", args.host,
+                    "" if os.environ.get("BMD_SERVER_AUTH") else " (no login set: BMD_SERVER_AUTH=user:password)")
     options: dict[str, Any] = {}
     if args.step_seconds is not None:
         options["step_seconds"] = args.step_seconds
@@ -233,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     service = DirectorService(engine, args.output_dir.resolve())
     app = build_app(service)
     launch: dict[str, Any] = dict(server_name=args.host, server_port=args.port, show_error=True,
-                                  ssr_mode=False, allowed_paths=[str(args.output_dir)], quiet=True)
+                                  ssr_mode=False, allowed_paths=[str(args.output_dir)], quiet=True,
+                                  auth=credentials_from_env())
     accepted = inspect.signature(app.launch).parameters
     log.info("Director server %s (engine %s, gradio %s) starting on http://%s:%s", __version__,
              engine.name.value, gr.__version__, args.host, args.port)

@@ -11,8 +11,8 @@ from typing import Any
 from .errors import ServerUnavailableError
 
 
-def probe(url: str, timeout: float) -> None:
-    """A separate short request that tells 'nobody there' or 'hung' fast.
+def probe(url: str, timeout: float, *, logged_in: bool = False) -> int:
+    """A separate short request that tells 'nobody there' or 'hung' fast; returns the HTTP status.
 
     A timeout on gradio's own HTTP client would also cut long job streams (gradio_client trap),
     so the job connection gets none and this probe carries the deadline.
@@ -31,11 +31,13 @@ def probe(url: str, timeout: float) -> None:
     except httpx.HTTPError as exc:
         raise ServerUnavailableError(url, f"{type(exc).__name__}: {exc}") from None
     if response.status_code in (401, 403):
-        raise ServerUnavailableError(url, f"HTTP {response.status_code}",
-                                     hint="the server wants a login: set the username/password or token")
-    if response.status_code >= 400:
+        if not logged_in:
+            raise ServerUnavailableError(url, f"HTTP {response.status_code}: it wants a login",
+                                         hint="set the server's username and password (or token) in the preferences")
+    elif response.status_code >= 400:
         raise ServerUnavailableError(url, f"HTTP {response.status_code} from /config",
                                      hint="check the URL: it should be the Director server's address")
+    return response.status_code
 
 
 def open_gradio_client(url: str, download_dir: str, *, auth: tuple[str, str] | None,
