@@ -161,3 +161,27 @@ def test_soak_jobs_with_random_cancels_and_a_restart(fresh_server, tmp_path: Pat
 def test_bad_settings_never_reach_the_manager_queue() -> None:
     with pytest.raises(InvalidSettingsError):
         parse_settings({**SHOT, "video_length": 18}).resolved_for(_model("t2v_1.3B"))
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):
+    """A 64 KiB tmpfs: too small for a clip. Needs root (mount); skipped, and said so, elsewhere."""
+    import subprocess
+
+    mount_point = tmp_path / "tiny"
+    mount_point.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}")
+    yield mount_point
+    subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def test_a_full_disk_keeps_the_clip_elsewhere(fresh_server, tiny_disk: Path) -> None:
+    with Wan2GPClient(fresh_server.url, output_dir=tiny_disk / "clips") as client:
+        result = client.generate({**SHOT, "resolution": "832x480", "video_length": 65}, timeout=60)
+    assert result.video_path.is_file() and tiny_disk not in result.video_path.parents
+    assert "No space left" in result.note
+    assert not [p for p in (tiny_disk / "clips").iterdir() if p.suffix == ".mp4"], "a half-written clip was left"
+    result.video_path.unlink()

@@ -236,12 +236,15 @@ class GenerationJob:
         folder, and say so: a finished clip is never dropped."""
         name = _safe_name(output_name, downloaded.suffix)
         for folder in (self.output_dir, rescue_dir()):
+            target = None
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 target = _free_path(folder / name)
                 shutil.move(str(downloaded), target)
             except OSError as exc:
                 failure = f"could not save into {folder}: {exc.strerror or exc}"
+                if target is not None and downloaded.exists():
+                    target.unlink(missing_ok=True)  # a half-copied file on a full disk is no clip
                 continue
             _remove_empty_parent(downloaded)
             note = "" if folder == self.output_dir else f"{failure}; the clip was kept in {folder}"
