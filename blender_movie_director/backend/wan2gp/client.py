@@ -12,9 +12,11 @@ Every bad input raises InvalidSettingsError naming the field before anything is 
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import shutil
+import time
 import tempfile
 import uuid
 from collections.abc import Mapping
@@ -42,6 +44,7 @@ from .transport import is_transport_error, open_gradio_client, probe
 
 DEFAULT_URL = "http://127.0.0.1:7860"
 SMALL_CALL_TIMEOUT = 15.0  # status, models, cancel: answers in milliseconds on a healthy server
+RETRY_PAUSES = (0.2, 0.6)  # seconds before the 2nd and 3rd try of a small call
 
 
 class Wan2GPClient:
@@ -127,20 +130,30 @@ class Wan2GPClient:
         return self._gradio
 
     def _call(self, endpoint: str, *args: Any) -> str:
-        """A small, fast endpoint; typed errors instead of gradio's, and never an endless wait."""
+        """A small, idempotent endpoint: typed errors, a bounded wait, and a retry or two with
+        backoff when the connection drops (never used for /generate: that would make a second clip)."""
+        for attempt, pause in enumerate(RETRY_PAUSES + (None,)):
+            try:
+                return self._call_once(endpoint, *args)
+            except ServerUnavailableError:
+                if pause is None:
+                    raise
+                time.sleep(pause)
+        raise AssertionError("unreachable")
+
+    def _call_once(self, endpoint: str, *args: Any) -> str:
         from gradio_client.exceptions import AppError
 
         job = self._require().submit(*args, api_name=endpoint)
         try:
             return job.result(timeout=SMALL_CALL_TIMEOUT)
         except TimeoutError:
-            job.cancel()
             raise ServerUnavailableError(self.url, f"{endpoint} did not answer within {SMALL_CALL_TIMEOUT:g} s",
                                          hint="the server is hung or overloaded: restart it") from None
         except AppError as exc:
             raise protocol.decode_error(str(exc)) or ServerReplyError(f"{endpoint}: {exc}") from None
         except Exception as exc:
-            if is_transport_error(exc) or isinstance(exc, (KeyError,)):
+            if is_transport_error(exc) or isinstance(exc, (KeyError, concurrent.futures.CancelledError)):
                 raise ServerUnavailableError(self.url, f"{type(exc).__name__} during {endpoint}") from None
             raise
 
