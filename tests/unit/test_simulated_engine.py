@@ -13,7 +13,7 @@ import pytest
 from blender_movie_director.backend.wan2gp.catalog import MODELS_BY_ID
 from blender_movie_director.backend.wan2gp.engines.render import ffmpeg_exe, read_clip_metadata
 from blender_movie_director.backend.wan2gp.engines.simulated import SimulatedEngine
-from blender_movie_director.backend.wan2gp.enums import Phase
+from blender_movie_director.backend.wan2gp.enums import MediaInput, Phase
 from blender_movie_director.backend.wan2gp.errors import GenerationFailedError, JobCancelledError
 from blender_movie_director.backend.wan2gp.schemas import GenerationSettings, SimulationOptions
 
@@ -96,3 +96,21 @@ def test_still_image_model_writes_a_png(tmp_path: Path) -> None:
     with Image.open(output.path) as image:
         assert image.size == (448, 256)
         assert json.loads(image.info["comment"])["model_type"] == "flux"
+
+
+def test_image_to_video_opens_on_the_given_image(tmp_path: Path) -> None:
+    from PIL import Image
+
+    start = tmp_path / "start.png"
+    Image.new("RGB", (64, 64), (250, 10, 10)).save(start)
+    model = MODELS_BY_ID["i2v"]
+    i2v = GenerationSettings(model_type="i2v", prompt="it moves", resolution="448x256", video_length=17,
+                             num_inference_steps=2, image_start=start).resolved_for(model)
+    output = SimulatedEngine(0, 0).submit("unit-job-i", i2v, {MediaInput.IMAGE_START: start}, tmp_path, None).result(10)
+    frames = list(imageio_ffmpeg.read_frames(str(output.path)))
+    meta, first, last = frames[0], frames[1], frames[-1]
+    width, height = meta["size"]
+    pixel = lambda raw, x, y: raw[(y * width + x) * 3:(y * width + x) * 3 + 3]  # noqa: E731
+    red, green, blue = pixel(first, width // 2, height // 2 + 20)
+    assert red > 200 and green < 60 and blue < 60, "frame 1 is not the start image"
+    assert pixel(last, width // 2, height // 2 + 20) != pixel(first, width // 2, height // 2 + 20)

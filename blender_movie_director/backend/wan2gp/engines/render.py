@@ -33,7 +33,8 @@ def ffmpeg_exe() -> str:
 class FramePainter:
     """Draws frame i of a clip; the same seed always gives the same pictures."""
 
-    def __init__(self, width: int, height: int, frames: int, seed: int, caption: str, title: str) -> None:
+    def __init__(self, width: int, height: int, frames: int, seed: int, caption: str, title: str,
+                 start_image: Path | None = None) -> None:
         rng = random.Random(seed)
         self.width, self.height, self.frames = width, height, frames
         self.colours = np.array([[rng.randrange(40, 256) for _ in range(3)] for _ in range(2)], dtype=np.float32)
@@ -46,12 +47,22 @@ class FramePainter:
         self.small = _font(max(10, height // 30))
         self.caption = textwrap.wrap(caption, width=max(20, width // max(6, height // 40)))[:3]
         self.title = title
+        # image-to-video: the clip opens on the given image and dissolves into the pattern
+        self.start = None
+        if start_image is not None:
+            with Image.open(start_image) as opened:
+                self.start = np.asarray(opened.convert("RGB").resize((width, height)), dtype=np.float32)
 
     def paint(self, index: int) -> bytes:
         phase = index / max(1, self.frames)
         mix = (0.5 + 0.5 * np.sin(2 * np.pi * (self.wave * 3 - phase)))[..., None]
         rgb = self.colours[0] * mix + self.colours[1] * (1 - mix)
         image = Image.fromarray(rgb.astype(np.uint8)).resize((self.width, self.height), Image.BILINEAR)
+        if self.start is not None:
+            keep = max(0.0, 1.0 - index / max(1.0, self.frames * 0.6))
+            if keep > 0:
+                image = Image.fromarray((self.start * keep + np.asarray(image, dtype=np.float32) * (1 - keep))
+                                        .astype(np.uint8))
         draw = ImageDraw.Draw(image)
         # a bar sweeping left to right makes motion (and dropped frames) visible
         x = int(phase * self.width)

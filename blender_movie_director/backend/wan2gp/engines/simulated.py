@@ -119,6 +119,7 @@ class SimulatedEngine(Engine):
         painter = FramePainter(
             settings.width, settings.height, frames, seed, settings.prompt,
             title=f"{model.id}  seed {seed}  {settings.resolution}" + (f"  [{inputs}]" if inputs else ""),
+            start_image=media.get(MediaInput.IMAGE_START),
         )
         metadata = {**settings.to_wan2gp(), "seed": seed, "engine": self.name.value,
                     "creation_timestamp": int(time.time())}
