@@ -1,5 +1,5 @@
 # The two commands of the README. Each sets up what it needs first (scripts/setup.sh).
-.PHONY: demo test setup bench clean
+.PHONY: demo test setup bench extension clean
 
 export GRADIO_ANALYTICS_ENABLED := False
 export BMD_SERVER_PYTHON := $(CURDIR)/.venv/server/bin/python
@@ -9,12 +9,15 @@ demo:
 	bash scripts/setup.sh server blender-5.0
 	.venv/blender-5.0/bin/python scripts/demo.py
 
-# the client and server suites, then the add-on in real Blender 4.5 LTS and 5.0
+# the client and server suites, then the add-on in real Blender 4.5 LTS and 5.0, then the extension
+# zips built, validated and installed by each of those Blenders (wheels from PyPI, cached in build/)
 test:
 	bash scripts/setup.sh
 	.venv/client/bin/python -m pytest
 	.venv/blender-4.5/bin/python -m pytest tests/blender
 	.venv/blender-5.0/bin/python -m pytest tests/blender
+	.venv/blender-4.5/bin/python -m pytest tests/packaging
+	.venv/blender-5.0/bin/python -m pytest tests/packaging
 
 setup:
 	bash scripts/setup.sh
@@ -23,5 +26,10 @@ bench:
 	bash scripts/setup.sh client server
 	.venv/client/bin/python scripts/bench_client.py
 
+# the zips users install: build/extension/dist/*.zip
+extension:
+	bash scripts/setup.sh blender-5.0
+	.venv/blender-5.0/bin/python scripts/build_extension.py
+
 clean:
-	rm -rf .venv demo_output .pytest_cache
+	rm -rf .venv demo_output .pytest_cache build

@@ -6,7 +6,6 @@ configuration out of it.
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +14,8 @@ import bpy  # first: it puts Blender's own modules (addon_utils) on the path
 
 import addon_utils  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
+from devtools.extension.stage import copy_source  # noqa: E402
+
 ADDON = "bl_ext.user_default.blender_movie_director"
 
 
@@ -24,11 +24,7 @@ def stage_extension() -> Path:
     repos = bpy.context.preferences.extensions.repos
     repo_dir = Path(next(r.directory for r in repos if r.module == "user_default"))
     repo_dir.mkdir(parents=True, exist_ok=True)
-    target = repo_dir / "blender_movie_director"
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(REPO / "blender_movie_director", target, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(REPO / "blender_manifest.toml", target / "blender_manifest.toml")
-    return target
+    return copy_source(repo_dir / "blender_movie_director")
 
 
 def enable_addon(server_url: str, poll_interval: float = 0.05):

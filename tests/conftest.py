@@ -19,8 +19,8 @@ SERVER_PYTHONS = {
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-# tests/blender runs in the bpy environments (make test runs it there); elsewhere it is not collected
-collect_ignore = [] if importlib.util.find_spec("bpy") else ["blender"]
+# tests/blender and tests/packaging need bpy: make test runs them in the bpy venvs; elsewhere not collected
+collect_ignore = [] if importlib.util.find_spec("bpy") else ["blender", "packaging"]
 
 
 def start_test_server(tmp: Path, flavour: str = "gradio5", step_seconds: float = 0.02) -> launcher.ServerProcess:
