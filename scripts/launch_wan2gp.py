@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Companion launcher: start the Director server on this machine and keep it running.
 
+    python scripts/launch_wan2gp.py --wan2gp-dir ~/Wan2GP --profile 4   # real Wan2GP on your GPU
     python scripts/launch_wan2gp.py --simulate            # no GPU: the simulated engine
     python scripts/launch_wan2gp.py --simulate --detach   # start, print the URL, return
     python scripts/launch_wan2gp.py --status | --stop
 
-Real Wan2GP (--wan2gp-dir) is not wired yet; the seam is the server's --engine wangp.
+With --wan2gp-dir the server runs in Wan2GP's own Python (its venv, .venv, the env its installer
+recorded in envs.json, a conda env named wan2gp, or --python) with Wan2GP's folder on its path;
+Wan2GP's flags (--profile, --attention, --compile, --gpu, --preload, --fp16, --bf16 …) are passed on.
 """
 
 from __future__ import annotations
@@ -19,6 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a script beside 
 
 from blender_movie_director.backend import launcher  # noqa: E402
 from blender_movie_director.backend.wan2gp.errors import DirectorError  # noqa: E402
+from blender_movie_director.backend.wan2gp.wan2gp_install import (  # noqa: E402
+    add_wan2gp_flags,
+    find_wan2gp_python,
+    wan2gp_cli_args,
+)
 
 DEFAULT_STATE_DIR = Path.home() / ".cache" / "blender_movie_director"
 
@@ -26,8 +34,8 @@ DEFAULT_STATE_DIR = Path.home() / ".cache" / "blender_movie_director"
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--simulate", action="store_true", help="use the simulated engine (no GPU needed)")
-    parser.add_argument("--wan2gp-dir", type=Path, help="a Wan2GP checkout (real engine; not available yet)")
-    parser.add_argument("--python", help="the Python to run the server with (Wan2GP's venv)")
+    parser.add_argument("--wan2gp-dir", type=Path, help="your Wan2GP checkout: the real engine on your GPU")
+    parser.add_argument("--python", help="the Python to run the server with (default: Wan2GP's own)")
     parser.add_argument("--host", default="127.0.0.1", help="bind address; default loopback only")
     parser.add_argument("--port", type=int, default=7860, help="0 picks any free port")
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_STATE_DIR / "outputs")
@@ -36,6 +44,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--detach", action="store_true", help="leave the server running and return")
     parser.add_argument("--stop", action="store_true", help="stop the server this launcher started")
     parser.add_argument("--status", action="store_true", help="say whether a server is running")
+    parser.add_argument("--timeout", type=float, help="seconds to wait for the server to answer "
+                        "(default 90, or 900 with Wan2GP: its first start compiles and loads a lot)")
+    parser.add_argument("--quiet", action="store_true", help="do not show the server's start-up lines")
+    add_wan2gp_flags(parser)
     return parser.parse_args(argv)
 
 
@@ -51,20 +63,30 @@ def main(argv: list[str] | None = None) -> int:
         stopped = launcher.stop_stale(pid_file)
         print("stopped" if stopped else "no server was running")
         return 0
-    if not args.simulate:
-        print("Real Wan2GP is not wired yet: run with --simulate (the wangp engine is its own issue).",
-              file=sys.stderr)
+    if args.simulate == (args.wan2gp_dir is not None):
+        print("say which engine: --wan2gp-dir ~/Wan2GP (your GPU) or --simulate (no GPU)", file=sys.stderr)
         return 2
+    show = None if args.quiet else (lambda line: print(f"  | {line}", flush=True))
     try:
-        config = launcher.LaunchConfig(
-            python=launcher.find_server_python(args.python), state_dir=args.state_dir, output_dir=args.output_dir,
-            host=args.host, port=args.port, engine="simulated", step_seconds=args.step_seconds)
+        if args.simulate:
+            config = launcher.LaunchConfig(
+                python=launcher.find_server_python(args.python), state_dir=args.state_dir,
+                output_dir=args.output_dir, host=args.host, port=args.port, engine="simulated",
+                step_seconds=args.step_seconds)
+        else:
+            install = launcher.inspect_wan2gp_dir(args.wan2gp_dir)
+            python = find_wan2gp_python(install.root, args.python)
+            print(f"{install.label} at {install.root}, Python {python}", flush=True)
+            config = launcher.LaunchConfig(
+                python=python, state_dir=args.state_dir, output_dir=args.output_dir, host=args.host,
+                port=args.port, wan2gp_dir=install.root, wan2gp_args=wan2gp_cli_args(args))
         started = time.monotonic()
-        server = launcher.start_server(config)
+        server = launcher.start_server(config, wait_timeout=args.timeout or (90 if args.simulate else 900),
+                                       on_output=show)
     except DirectorError as error:
         print(f"error: {error.message}\n{error.hint}", file=sys.stderr)
         return 1
-    print(f"Director server (simulated) ready at {server.url} in {time.monotonic() - started:.1f} s "
+    print(f"Director server ({config.engine}) ready at {server.url} in {time.monotonic() - started:.1f} s "
           f"— pid {server.pid}, log {server.log_file}", flush=True)
     if args.detach:
         return 0

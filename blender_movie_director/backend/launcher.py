@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .wan2gp.errors import DirectorError, ServerUnavailableError
 from .wan2gp.transport import probe
+from .wan2gp.wan2gp_install import find_wan2gp_python, inspect_wan2gp_dir  # noqa: F401 (re-exported)
 
 SERVER_MODULE = "blender_movie_director.backend.wan2gp.server"
 PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # the folder that holds blender_movie_director/
@@ -38,6 +41,8 @@ class LaunchConfig:
     engine: str = "simulated"
     step_seconds: float | None = None
     extra_args: list[str] = field(default_factory=list)
+    wan2gp_dir: Path | None = None  # set: the real engine, with Wan2GP's folder on the server's path
+    wan2gp_args: list[str] = field(default_factory=list)  # Wan2GP's own flags (--profile 4 …), passed through
 
     @property
     def pid_file(self) -> Path:
@@ -96,10 +101,18 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
-def start_server(config: LaunchConfig, wait_timeout: float = 90.0) -> ServerProcess:
-    """Start the server and return once it answers HTTP (or raise LaunchError with the log tail)."""
+def start_server(config: LaunchConfig, wait_timeout: float = 90.0,
+                 on_output: Callable[[str], None] | None = None) -> ServerProcess:
+    """Start the server and return once it answers HTTP (or raise LaunchError with the log tail).
+
+    `on_output` gets each line the server (and Wan2GP, when it starts inside it) logs while we wait.
+    """
+    wan2gp = inspect_wan2gp_dir(config.wan2gp_dir) if config.wan2gp_dir is not None else None
+    if wan2gp is not None:
+        config.engine = "wangp"
     config.state_dir.mkdir(parents=True, exist_ok=True)
     config.output_dir.mkdir(parents=True, exist_ok=True)
+    _check_python(config.python, needs_torch=wan2gp is not None, on_output=on_output)
     stop_stale(config.pid_file)
     port = config.port or free_port(config.host)
     if port_in_use(config.host, port):
@@ -110,8 +123,14 @@ def start_server(config: LaunchConfig, wait_timeout: float = 90.0) -> ServerProc
            "--port", str(port), "--output-dir", str(config.output_dir), *config.extra_args]
     if config.step_seconds is not None:
         cmd += ["--step-seconds", str(config.step_seconds)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_PARENT), os.environ.get("PYTHONPATH")])),
+    paths = [str(PACKAGE_PARENT)]
+    if wan2gp is not None:
+        # our package and Wan2GP's folder on the path; Wan2GP's own files are never touched
+        paths.append(str(wan2gp.root))
+        cmd += ["--wan2gp-dir", str(wan2gp.root), *(f"--wan2gp-arg={arg}" for arg in config.wan2gp_args)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [*paths, os.environ.get("PYTHONPATH")])),
            "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+    log_start = config.log_file.stat().st_size if config.log_file.exists() else 0
     log = config.log_file.open("ab")
     log.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} starting: {' '.join(cmd)}\n".encode())
     log.flush()
@@ -122,19 +141,24 @@ def start_server(config: LaunchConfig, wait_timeout: float = 90.0) -> ServerProc
     config.pid_file.write_text(json.dumps({"pid": process.pid, "url": url, "cmd": cmd, "started_at": time.time(),
                                            "log": str(config.log_file)}))
     try:
-        _wait_until_answering(server, wait_timeout)
+        _wait_until_answering(server, wait_timeout, _LogFollower(config.log_file, log_start, on_output))
     except BaseException:
         server.stop(timeout=3)
         raise
     return server
 
 
-def _wait_until_answering(server: ServerProcess, timeout: float) -> None:
+def _wait_until_answering(server: ServerProcess, timeout: float, follower: _LogFollower | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if follower is not None:
+            follower.poll()
         if server.process is not None and server.process.poll() is not None:
-            raise LaunchError(f"The Director server exited at start-up (code {server.process.returncode})",
-                              hint=_diagnose(server.log_file))
+            if follower is not None:
+                follower.poll()
+            reason = _server_error_line(server.log_file)
+            raise LaunchError(f"The Director server exited at start-up (code {server.process.returncode})"
+                              + (f": {reason}" if reason else ""), hint=_diagnose(server.log_file))
         try:
             probe(server.url, timeout=1.0, logged_in=True)  # any HTTP answer means it is up
             return
@@ -144,14 +168,85 @@ def _wait_until_answering(server: ServerProcess, timeout: float) -> None:
                       hint=_diagnose(server.log_file))
 
 
+class _LogFollower:
+    """Hands the lines a log file gains to a callback (what the server prints while it starts)."""
+
+    def __init__(self, log_file: Path, offset: int, on_line: Callable[[str], None] | None) -> None:
+        self.log_file, self.offset, self.on_line, self._partial = log_file, offset, on_line, b""
+
+    def poll(self) -> None:
+        if self.on_line is None:
+            return
+        try:
+            with self.log_file.open("rb") as handle:
+                handle.seek(self.offset)
+                data = handle.read()
+        except OSError:
+            return
+        self.offset += len(data)
+        *lines, self._partial = (self._partial + data).split(b"\n")
+        for line in lines:
+            text = line.decode(errors="replace").rstrip("\r")
+            if text and not text.startswith("=== "):
+                self.on_line(text)
+
+
+# log text → what the user should do; the first match wins
+_ADVICE = (
+    ("No module named 'gradio'", "this Python has no gradio: use Wan2GP's own Python (--python) — Wan2GP pins "
+                                 "gradio 5.29 — or run `make setup` for the simulated engine"),
+    ("No module named 'torch'", "this Python has no PyTorch, so it is not Wan2GP's environment: pass --python with "
+                                "the Python Wan2GP runs in (its venv or conda env)"),
+    ("Torch not compiled with CUDA", "CUDA is missing: this PyTorch is a CPU build (or no NVIDIA GPU is visible) and "
+                                     "Wan2GP has no CPU mode: install the CUDA build of torch as in Wan2GP's "
+                                     "docs/INSTALLATION.md, and check `nvidia-smi`"),
+    ("NVIDIA driver", "CUDA is missing: no NVIDIA driver was found; install it, then check `nvidia-smi`"),
+    ("is too old", "update Wan2GP: `git pull` in its folder, then `pip install -r requirements.txt` in its env"),
+    ("refused its command-line flags", "a Wan2GP flag is wrong: compare it with Wan2GP's docs/CLI.md"),
+    ("No module named", "Wan2GP's environment lacks a package: `pip install -r requirements.txt` in it"),
+    ("CUDA", "CUDA failed: check `nvidia-smi` and that Wan2GP's torch is a CUDA build"),
+    ("address already in use", "the port is taken: pass another --port (0 picks a free one)"),
+)
+
+
 def _diagnose(log_file: Path) -> str:
     tail = log_tail(log_file)
-    advice = "see the log above"
-    if "No module named 'gradio'" in tail:
-        advice = "this Python has no gradio: use Wan2GP's own venv (--python) or run `make setup`"
-    elif "address already in use" in tail.lower():
-        advice = "the port is taken: pass another --port"
+    advice = next((text for needle, text in _ADVICE if needle.lower() in tail.lower()), "see the log above")
     return f"{advice}. Last lines of {log_file}:\n{tail}"
+
+
+def _server_error_line(log_file: Path) -> str:
+    """The server's own `error: …` line, if it wrote one before exiting."""
+    found = re.findall(r"^error: (.+)$", log_tail(log_file, 200), re.M)
+    return found[-1] if found else ""
+
+
+def _check_python(python: Path, *, needs_torch: bool, on_output: Callable[[str], None] | None) -> None:
+    """Fail fast when the server's Python cannot run it; warn about what only Wan2GP needs.
+
+    Reads package metadata without importing the packages, so it takes a fraction of a second.
+    """
+    script = ("import json, sys, importlib.metadata as m\n"
+              "def v(name):\n    try: return m.version(name)\n    except Exception: return None\n"
+              "print(json.dumps({'python': sys.version.split()[0], 'gradio': v('gradio'), 'torch': v('torch')}))")
+    try:
+        done = subprocess.run([str(python), "-c", script], capture_output=True, text=True, timeout=60)
+        found = json.loads(done.stdout.strip().splitlines()[-1])
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        raise LaunchError(f"{python} cannot be run as Python",
+                          hint="pass --python with the python executable of Wan2GP's environment") from None
+    if not found.get("gradio"):
+        raise LaunchError(f"{python} (Python {found.get('python')}) has no gradio",
+                          hint="use Wan2GP's own Python (--python): Wan2GP pins gradio 5.29, which the Director "
+                               "server runs on; or run `make setup` for the simulated engine")
+    notes = []
+    if not str(found["gradio"]).startswith(("5.29", "6.")):
+        notes.append(f"warning: {python} has gradio {found['gradio']}; the server is tested on 5.29 and 6.x")
+    if needs_torch and not found.get("torch"):
+        notes.append(f"warning: {python} has no torch: Wan2GP will not start unless this is its environment")
+    for note in notes:
+        if on_output is not None:
+            on_output(note)
 
 
 def log_tail(log_file: Path, lines: int = 25) -> str:

@@ -119,14 +119,15 @@ def test_cancel_mid_job_stops_the_server_and_the_next_waits(client: Wan2GPClient
 
 
 def test_cancel_a_queued_job_it_never_runs(client: Wan2GPClient) -> None:
-    # gradio_client posts submissions from worker threads, so either job may reach the queue first
-    first = client.submit({**SHOT, "num_inference_steps": 40}, simulation={"step_seconds": 0.05})
-    second = client.submit({**SHOT, "num_inference_steps": 40}, simulation={"step_seconds": 0.05})
+    running = client.submit({**SHOT, "num_inference_steps": 40}, simulation={"step_seconds": 0.05})
     deadline = time.monotonic() + 10
-    while JobState.QUEUED not in (first.status().state, second.status().state):
-        assert time.monotonic() < deadline, "neither job was seen waiting in the queue"
+    while (running.status().step or 0) < 1:  # surely holding the GPU before the second arrives
+        assert time.monotonic() < deadline, "the first job never started"
         time.sleep(0.02)
-    queued, running = (first, second) if first.status().state is JobState.QUEUED else (second, first)
+    queued = client.submit({**SHOT, "num_inference_steps": 40}, simulation={"step_seconds": 0.05})
+    while queued.status().state is not JobState.QUEUED:
+        assert time.monotonic() < deadline, "the second job was never seen waiting in the queue"
+        time.sleep(0.02)
     started = time.monotonic()
     queued.cancel()
     with pytest.raises(JobCancelledError):

@@ -53,5 +53,6 @@ def decode_error(message: str, job_id: str = "") -> DirectorError | None:
     if kind == JobCancelledError.kind:
         return JobCancelledError(job_id)
     if kind == GenerationFailedError.kind:
-        return GenerationFailedError(text, stage=str(data.get("stage", "generation")), job_id=job_id)
+        return GenerationFailedError(text, stage=str(data.get("stage", "generation")), job_id=job_id,
+                                     hint=str(data.get("hint", "")))
     return DirectorError(text or message, hint=str(data.get("hint", "")))

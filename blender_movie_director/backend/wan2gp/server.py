@@ -30,6 +30,7 @@ from .errors import DirectorError, GenerationFailedError, JobCancelledError, Ser
 from .job_registry import JobRegistry  # noqa: E402
 from .progress import overall_progress  # noqa: E402
 from .schemas import API_VERSION, GenerateReply, GenerateRequest, ServerStatus  # noqa: E402
+from .wan2gp_install import add_wan2gp_flags, wan2gp_cli_args  # noqa: E402
 
 log = logging.getLogger("bmd.server")
 
@@ -227,7 +228,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--output-dir", type=Path, default=Path.cwd() / "director_outputs")
     parser.add_argument("--step-seconds", type=float, default=None, help="simulated engine: seconds per step")
-    return parser.parse_args(argv)
+    parser.add_argument("--wan2gp-dir", type=Path, default=None, help="wangp engine: the Wan2GP checkout")
+    add_wan2gp_flags(parser)
+    args = parser.parse_args(argv)
+    if args.engine == "wangp" and args.wan2gp_dir is None:
+        parser.error("--engine wangp needs --wan2gp-dir (the folder of your Wan2GP checkout)")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -240,7 +246,14 @@ def main(argv: list[str] | None = None) -> int:
     options: dict[str, Any] = {}
     if args.step_seconds is not None:
         options["step_seconds"] = args.step_seconds
-    engine = create_engine(args.engine, **options)
+    if args.engine == "wangp":
+        options = {"wan2gp_dir": args.wan2gp_dir, "output_dir": args.output_dir, "cli_args": wan2gp_cli_args(args)}
+    try:
+        engine = create_engine(args.engine, **options)
+    except DirectorError as error:  # e.g. a Wan2GP too old or failing to start: say so and exit
+        log.error("%s", error.message)
+        print(f"error: {error.message}\nwhat to do: {error.hint}", file=sys.stderr, flush=True)
+        return 3
     args.output_dir.mkdir(parents=True, exist_ok=True)
     service = DirectorService(engine, args.output_dir.resolve())
     app = build_app(service)

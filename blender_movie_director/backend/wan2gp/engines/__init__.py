@@ -13,9 +13,9 @@ def create_engine(name: EngineName | str, **options: object) -> Engine:
         from .simulated import SimulatedEngine
 
         return SimulatedEngine(**options)  # type: ignore[arg-type]
-    raise NotImplementedError(
-        "the wangp engine (real Wan2GP) is not built yet; start the server with --engine simulated"
-    )
+    from .wangp import WanGPEngine  # imports nothing of Wan2GP until it is asked for
+
+    return WanGPEngine(**options)  # type: ignore[arg-type]
 
 
 __all__ = ["Engine", "EngineEvent", "EngineJob", "EngineOutput", "create_engine"]

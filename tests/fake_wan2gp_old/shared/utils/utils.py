@@ -1,0 +1,1 @@
+"""Fake old Wan2GP: shared/ exists (utils, attention…), but the API module does not yet."""

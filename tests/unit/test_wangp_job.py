@@ -1,0 +1,147 @@
+"""Driving a Wan2GP SessionJob (engines/wangp_job.py) against a scripted stand-in, in-process."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from blender_movie_director.backend.wan2gp.engines.base import EngineJob
+from blender_movie_director.backend.wan2gp.engines.wangp_job import drive, hint_for, raise_for_result
+from blender_movie_director.backend.wan2gp.enums import Phase
+from blender_movie_director.backend.wan2gp.errors import GenerationFailedError, JobCancelledError
+
+
+def progress(phase: str, step=None, total=None, status: str = "") -> SimpleNamespace:
+    return SimpleNamespace(phase=phase, current_step=step, total_steps=total, status=status, progress=0)
+
+
+def error(message: str, stage: str) -> SimpleNamespace:
+    return SimpleNamespace(message=message, stage=stage, cancelled=stage == "cancelled")
+
+
+def result(success: bool, files=(), errors=()) -> SimpleNamespace:
+    errors = list(errors)
+    return SimpleNamespace(success=success, generated_files=list(files), errors=errors,
+                           cancelled=bool(errors) and all(e.cancelled for e in errors))
+
+
+class ScriptedJob:
+    """Plays events like a SessionJob: a thread puts them; cancel() may end the script early."""
+
+    def __init__(self, script, *, on_cancel=None, pace: float = 0.0) -> None:
+        self._queue: queue.Queue = queue.Queue()
+        self.closed_flag = threading.Event()
+        self.done = threading.Event()
+        self.cancel_calls = 0
+        self._cancelled = threading.Event()
+        self._result = None
+        self.events = self
+        threading.Thread(target=self._play, args=(script, on_cancel, pace), daemon=True).start()
+
+    def _play(self, script, on_cancel, pace) -> None:
+        played = []
+        for kind, data in script:
+            if self._cancelled.is_set() and on_cancel is not None:
+                break
+            played.append((kind, data))
+            self._queue.put(SimpleNamespace(kind=kind, data=data))
+            time.sleep(pace)
+        if self._cancelled.is_set() and on_cancel is not None:
+            for kind, data in on_cancel:
+                played.append((kind, data))
+                self._queue.put(SimpleNamespace(kind=kind, data=data))
+        self._result = next((data for kind, data in reversed(played) if kind == "completed"), None)
+        self.closed_flag.set()
+        self._queue.put(None)
+        self.done.set()
+
+    # SessionStream
+    def get(self, timeout=None):
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_flag.is_set()
+
+    # SessionJob
+    def cancel(self) -> None:
+        self.cancel_calls += 1
+        self._cancelled.set()
+
+    def result(self, timeout=None):
+        assert self.done.wait(timeout), "the scripted job never ended"
+        return self._result
+
+
+def run(session_job) -> tuple[EngineJob, list]:
+    def work(job: EngineJob):
+        found = drive(job, session_job)
+        raise_for_result(job, found)
+        return found
+
+    job = EngineJob("unit-wangp", work).start()
+    return job, list(job.events())
+
+
+def test_events_become_phases_and_steps_each_phase_once() -> None:
+    done = result(True, ["/out/clip.mp4"])
+    script = [("started", {"tasks": 1}), ("status", "Loading model Wan2.1 Text2video 1.3B..."),
+              ("status", "Model loaded"), ("progress", progress("encoding_text")),
+              ("progress", progress("encoding_text")),
+              *[("progress", progress("inference", i, 4)) for i in range(4)],
+              ("progress", progress("decoding", 4, 4)), ("stream", "New video saved"), ("output", None),
+              ("completed", done)]
+    job, events = run(ScriptedJob(script))
+    assert job.result(5) is done
+    phases = [e.phase for e in events if e.kind == "phase"]
+    assert phases == [Phase.LOADING_MODEL, Phase.ENCODING_TEXT, Phase.DECODING, Phase.SAVING]
+    assert [(e.step, e.total_steps) for e in events if e.kind == "step"] == [(0, 4), (1, 4), (2, 4), (3, 4)]
+    assert any(e.kind == "log" and "Model loaded" in e.message for e in events)
+
+
+def test_cancel_reaches_wan2gp_and_we_wait_for_its_end() -> None:
+    steps = [("progress", progress("inference", i, 500)) for i in range(500)]
+    ended = [("error", error("Generation was cancelled", "cancelled")),
+             ("completed", result(False, errors=[error("Generation was cancelled", "cancelled")]))]
+    session_job = ScriptedJob([("started", {"tasks": 1}), *steps], on_cancel=ended, pace=0.005)
+    job = EngineJob("unit-wangp", lambda j: raise_for_result(j, drive(j, session_job)) or None).start()
+    for event in job.events():
+        if event.kind == "step" and event.step == 3:
+            job.cancel()
+    with pytest.raises(JobCancelledError):
+        job.result(5)
+    assert session_job.cancel_calls == 1 and session_job.done.is_set()
+
+
+def test_a_failure_of_ours_still_stops_wan2gp_first() -> None:
+    session_job = ScriptedJob([("progress", progress("inference", "not a number", 4)),
+                               *[("progress", progress("inference", i, 4)) for i in range(50)]],
+                              on_cancel=[("completed", result(False, errors=[error("x", "cancelled")]))], pace=0.01)
+    job, _ = run(session_job)
+    with pytest.raises(ValueError):
+        job.result(5)
+    assert session_job.cancel_calls == 1 and session_job.done.is_set(), "the GPU lock would be freed too early"
+
+
+def test_wan2gp_errors_become_typed_errors_with_its_stage() -> None:
+    job = EngineJob("unit-wangp", lambda j: None)
+    hub = "An error happened while trying to locate the file on the Hub and we cannot find the requested files"
+    with pytest.raises(GenerationFailedError) as caught:
+        raise_for_result(job, result(False, errors=[error(hub, "generation")]))
+    assert caught.value.stage == "generation" and "weights" in caught.value.hint
+    with pytest.raises(GenerationFailedError) as caught:
+        raise_for_result(job, result(False, errors=[error("No model_type specified", "validation")]))
+    assert caught.value.stage == "validation"
+    with pytest.raises(GenerationFailedError) as caught:  # "success" without a file is not a clip
+        raise_for_result(job, result(True))
+    assert caught.value.stage == "output"
+    with pytest.raises(JobCancelledError):
+        raise_for_result(job, result(False, errors=[error("Generation was cancelled", "cancelled")]))
+    assert "memory" in hint_for("CUDA out of memory. Tried to allocate 2 GiB")
