@@ -21,17 +21,18 @@ def state() -> dict[str, object]:
 
 
 def start() -> None:
-    """Start a local server on the preferences' port; returns at once."""
+    """Start a local server on the preferences' port (simulated, or real Wan2GP); returns at once."""
     p = addon.prefs()
-    if p is not None and not p.simulate:
+    real = p is not None and not p.simulate
+    if real and not p.wan2gp_dir:
         with _lock:
-            _state["error"] = "The real Wan2GP engine is not wired yet: tick Simulated Engine in the preferences"
+            _state["error"] = "Set the Wan2GP Folder in the preferences (or tick Simulated Engine)"
         return
     url = urlparse(addon.server_url())
     config = launcher.LaunchConfig(
         python=Path(p.server_python) if p and p.server_python else Path(""),
         state_dir=addon.output_dir() / "server", output_dir=addon.output_dir() / "server" / "outputs",
-        port=url.port or 7860)
+        port=url.port or 7860, wan2gp_dir=Path(p.wan2gp_dir).expanduser() if real else None)
     with _lock:
         if _state["starting"]:
             return
@@ -41,9 +42,14 @@ def start() -> None:
 
 def _start(config: launcher.LaunchConfig) -> None:
     global _server
+    explicit = config.python if str(config.python) not in ("", ".") else None
     try:
-        config.python = launcher.find_server_python(config.python if str(config.python) not in ("", ".") else None)
-        server = launcher.start_server(config)
+        if config.wan2gp_dir is not None:
+            config.python = launcher.find_wan2gp_python(config.wan2gp_dir, explicit)
+        else:
+            config.python = launcher.find_server_python(explicit)
+        # real Wan2GP imports torch and its models at start: give it minutes, not seconds
+        server = launcher.start_server(config, wait_timeout=900 if config.wan2gp_dir else 90)
     except DirectorError as error:
         with _lock:
             _state.update(starting=False, error=str(error))
