@@ -7,6 +7,7 @@ server can turn them into gradio progress while another thread may cancel it.
 from __future__ import annotations
 
 import queue
+import random
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
@@ -116,6 +117,11 @@ class EngineJob:
             raise self._error
         assert self._output is not None
         return self._output
+
+
+def concrete_seed(settings: GenerationSettings) -> int:
+    """The seed a job runs with: the asked one, or a random one picked here so it can be reported."""
+    return settings.seed if settings.seed != -1 else random.randrange(0, 2**31)
 
 
 class Engine(ABC):

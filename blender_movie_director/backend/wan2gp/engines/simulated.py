@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import platform
-import random
 import sys
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from ..catalog import CATALOG
 from ..enums import EngineName, MediaInput, OutputKind, Phase
 from ..errors import GenerationFailedError
 from ..schemas import GenerationSettings, LoraList, ModelInfo, SimulationOptions
-from .base import Engine, EngineJob, EngineOutput
+from .base import Engine, EngineJob, EngineOutput, concrete_seed
 from .render import FramePainter, RenderCancelled, write_mp4, write_png
 
 DEFAULT_STEP_SECONDS = 0.05
@@ -79,7 +78,7 @@ class SimulatedEngine(Engine):
         options: SimulationOptions,
     ) -> EngineOutput:
         step_seconds = self.step_seconds if options.step_seconds is None else options.step_seconds
-        seed = settings.seed if settings.seed != -1 else random.randrange(0, 2**31)
+        seed = concrete_seed(settings)
         if self._warm_model != model.id:  # like Wan2GP, a model stays loaded between jobs
             job.phase(Phase.LOADING_MODEL, f"Loading model {model.name}...")
             job.sleep(self.load_seconds)

@@ -14,7 +14,6 @@ import importlib
 import json
 import logging
 import os
-import random
 import shutil
 import sys
 import threading
@@ -26,7 +25,7 @@ from ..enums import EngineName, MediaInput, OutputKind
 from ..errors import GenerationFailedError
 from ..schemas import GenerationSettings, LoraList, ModelInfo, SimulationOptions
 from ..wan2gp_install import Wan2GPInstallError, inspect_wan2gp_dir
-from .base import Engine, EngineJob, EngineOutput
+from .base import Engine, EngineJob, EngineOutput, concrete_seed
 from .media_probe import probe_media
 from .wangp_catalog import fallback_catalog, model_info_from, sort_catalog
 from .wangp_job import drive, raise_for_result
@@ -124,7 +123,7 @@ class WanGPEngine(Engine):
         simulation: SimulationOptions | None,
     ) -> EngineJob:
         model = self.model(settings.model_type)
-        seed = settings.seed if settings.seed != -1 else random.randrange(0, 2**31)  # so we can report it
+        seed = concrete_seed(settings)
         with self._lock:
             task = self.wan2gp_task(settings, model, seed)
 
