@@ -6,8 +6,10 @@ configuration out of it.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import bpy  # first: it puts Blender's own modules (addon_utils) on the path
@@ -27,21 +29,50 @@ def stage_extension() -> Path:
     return copy_source(repo_dir / "blender_movie_director")
 
 
+@contextlib.contextmanager
+def restricted_like_blender() -> Iterator[None]:
+    """What the Blender program does around an add-on's register(): bpy.data and bpy.context become
+    Blender's restricted stand-ins (no filepath, no scenes). The bpy module's own RestrictBlend patches
+    another `bpy` object than the one add-ons import, so it restricts nothing: swap them here."""
+    try:
+        import _bpy_restrict_state as restrict  # 4.4+
+    except ImportError:
+        import bpy_restrict_state as restrict  # type: ignore[no-redef]  # 4.2
+    module = sys.modules["bpy"]
+    data, context = module.data, module.context
+    module.data, module.context = restrict._data_restrict, restrict._context_restrict
+    try:
+        yield
+    finally:
+        module.data, module.context = data, context
+
+
 def enable_addon(server_url: str, poll_interval: float = 0.05):
-    """Enable the staged extension, point it at the server; returns the add-on's module."""
+    """Enable the staged extension as the Blender program does (register() restricted), point it at
+    the server; returns the add-on's module."""
     import importlib
 
     def fail(exc: Exception) -> None:
         raise exc
 
     stage_extension()
-    addon_utils.enable(ADDON, default_set=True, handle_error=fail)
+    with restricted_like_blender():
+        addon_utils.enable(ADDON, default_set=True, handle_error=fail)
     if ADDON not in bpy.context.preferences.addons:
         raise RuntimeError("the extension did not enable")
     prefs = bpy.context.preferences.addons[ADDON].preferences
     prefs.server_url = server_url
     prefs.poll_interval = poll_interval
-    return importlib.import_module(ADDON)
+    importlib.import_module(ADDON)
+    return LiveAddon()
+
+
+class LiveAddon:
+    """The add-on's package as it is now: a failed enable drops the module and the next enable imports
+    a new one, so tests look it up on each use instead of keeping the first module object."""
+
+    def __getattr__(self, name: str):
+        return getattr(sys.modules[ADDON], name)
 
 
 def drive(module, done: Callable[[], bool], timeout: float = 60.0, on_tick: Callable[[], None] | None = None) -> float:

@@ -10,10 +10,24 @@ _CLASSES = (*preferences.classes, *properties.classes, *operators.classes, *pane
 
 
 def register() -> None:
-    for cls in _CLASSES:
-        bpy.utils.register_class(cls)
-    properties.register()
-    tick.register()
+    """All or nothing: when any step fails, what was registered is undone before the error propagates,
+    so a failed enable leaves no half-registered add-on behind (Blender would refuse the next try)."""
+    undo: list = []
+    try:
+        for cls in _CLASSES:
+            bpy.utils.register_class(cls)
+            undo.append(lambda cls=cls: bpy.utils.unregister_class(cls))
+        properties.register()
+        undo.append(properties.unregister)
+        tick.register()
+        undo.append(tick.unregister)
+    except BaseException:
+        for step in reversed(undo):
+            try:
+                step()
+            except Exception as exc:  # keep undoing the rest; the original error is the one to report
+                print(f"Movie Director: could not undo a registration step: {exc!r}")
+        raise
 
 
 def unregister() -> None:

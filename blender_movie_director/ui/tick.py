@@ -139,13 +139,21 @@ def register() -> None:
             getattr(bpy.app.handlers, name).append(handler)
     if not bpy.app.timers.is_registered(tick):
         bpy.app.timers.register(tick, first_interval=0.5, persistent=True)
-    if bpy.data.filepath:  # enabled with a project already open
+    # Blender runs register() under RestrictBlend (no bpy.data): a project that is already open when
+    # the add-on is enabled has its jobs restored by a one-shot timer instead.
+    if not bpy.app.timers.is_registered(_restore_open_project):
+        bpy.app.timers.register(_restore_open_project, first_interval=0.0)
+
+
+def _restore_open_project() -> None:
+    if bpy.data.filepath:
         _restore_jobs()
 
 
 def unregister() -> None:
-    if bpy.app.timers.is_registered(tick):
-        bpy.app.timers.unregister(tick)
+    for timer in (tick, _restore_open_project):
+        if bpy.app.timers.is_registered(timer):
+            bpy.app.timers.unregister(timer)
     for name, handler in _HANDLERS.items():
         handlers = getattr(bpy.app.handlers, name, [])
         if handler in handlers:
