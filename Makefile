@@ -9,11 +9,15 @@ demo:
 	bash scripts/setup.sh server blender-5.0
 	.venv/blender-5.0/bin/python scripts/demo.py
 
-# the client and server suites, then the add-on in real Blender 4.5 LTS and 5.0, then the extension
-# zips built, validated and installed by each of those Blenders (wheels from PyPI, cached in build/)
+# lint and types, the client and server suites, then the add-on in the bpy module 4.2 LTS, 4.5 LTS and
+# 5.0, then the extension zips built, validated and installed by each of those Blenders (wheels from
+# PyPI, cached in build/)
 test:
 	bash scripts/setup.sh
+	.venv/client/bin/ruff check .
+	.venv/client/bin/mypy
 	.venv/client/bin/python -m pytest
+	.venv/blender-4.2/bin/python -m pytest tests/blender
 	.venv/blender-4.5/bin/python -m pytest tests/blender
 	.venv/blender-5.0/bin/python -m pytest tests/blender
 	.venv/blender-4.5/bin/python -m pytest tests/packaging

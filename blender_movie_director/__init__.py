@@ -4,7 +4,9 @@ Only register()/unregister() live here; bpy is imported lazily so that the backe
 server, launcher) works in any Python, with or without Blender.
 """
 
-__version__ = "0.1.0"
+from .common.version import __version__
+
+__all__ = ["__version__", "register", "unregister"]
 
 
 def register() -> None:

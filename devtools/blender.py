@@ -12,11 +12,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import addon_utils
 import bpy  # first: it puts Blender's own modules (addon_utils) on the path
 
-import addon_utils  # noqa: E402
-
-from devtools.extension.stage import copy_source  # noqa: E402
+from devtools.extension.stage import copy_source
 
 ADDON = "bl_ext.user_default.blender_movie_director"
 

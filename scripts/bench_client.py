@@ -20,9 +20,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
-from blender_movie_director.backend import launcher  # noqa: E402
-from blender_movie_director.backend.wan2gp.client import Wan2GPClient  # noqa: E402
-from blender_movie_director.backend.wan2gp.enums import JobState  # noqa: E402
+from blender_movie_director.client.wan2gp_client import Wan2GPClient  # noqa: E402
+from blender_movie_director.common.enums import JobState  # noqa: E402
+from blender_movie_director.launcher import process as launcher  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
 SHOT = {"model_type": "t2v_1.3B", "prompt": "benchmark shot", "resolution": "448x256", "video_length": 17,
@@ -40,7 +40,7 @@ def import_seconds(module: str) -> float:
 
 
 def main() -> int:
-    imports = [import_seconds("blender_movie_director.backend.wan2gp.client") for _ in range(ROUNDS)]
+    imports = [import_seconds("blender_movie_director.client.wan2gp_client") for _ in range(ROUNDS)]
     gradio_imports = [import_seconds("gradio_client") for _ in range(ROUNDS)]
     state = Path(tempfile.mkdtemp(prefix="bmd-bench-"))
     server = launcher.start_server(launcher.LaunchConfig(

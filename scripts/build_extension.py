@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from devtools.extension import blender_cli, lockfile  # noqa: E402
-from devtools.extension.build import OUTPUT, build  # noqa: E402
-from devtools.extension.fetch import CACHE  # noqa: E402
-from devtools.extension.policy import LEFT_OUT  # noqa: E402
-from devtools.extension.resolve import resolve  # noqa: E402
-from devtools.extension.targets import all_targets  # noqa: E402
+from devtools.extension import blender_cli, lockfile
+from devtools.extension.build import OUTPUT, build
+from devtools.extension.fetch import CACHE
+from devtools.extension.policy import LEFT_OUT
+from devtools.extension.resolve import resolve
+from devtools.extension.targets import all_targets
 
 
 def main(argv: list[str] | None = None) -> int:

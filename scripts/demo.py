@@ -24,7 +24,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import bpy  # noqa: E402
 
-from blender_movie_director.backend import launcher  # noqa: E402
+from blender_movie_director.launcher import process as launcher  # noqa: E402
 from devtools.blender import drive, enable_addon, jobs_finished  # noqa: E402
 
 

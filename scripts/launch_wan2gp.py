@@ -20,13 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a script beside the package, not the add-on
 
-from blender_movie_director.backend import launcher  # noqa: E402
-from blender_movie_director.backend.wan2gp.errors import DirectorError  # noqa: E402
-from blender_movie_director.backend.wan2gp.wan2gp_install import (  # noqa: E402
-    add_wan2gp_flags,
-    find_wan2gp_python,
-    wan2gp_cli_args,
-)
+from blender_movie_director.common.addresses import DEFAULT_HOST, DEFAULT_PORT
+from blender_movie_director.common.errors import DirectorError
+from blender_movie_director.common.wan2gp_install import add_wan2gp_flags, wan2gp_cli_args
+from blender_movie_director.launcher import process as launcher
 
 DEFAULT_STATE_DIR = Path.home() / ".cache" / "blender_movie_director"
 
@@ -36,8 +33,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--simulate", action="store_true", help="use the simulated engine (no GPU needed)")
     parser.add_argument("--wan2gp-dir", type=Path, help="your Wan2GP checkout: the real engine on your GPU")
     parser.add_argument("--python", help="the Python to run the server with (default: Wan2GP's own)")
-    parser.add_argument("--host", default="127.0.0.1", help="bind address; default loopback only")
-    parser.add_argument("--port", type=int, default=7860, help="0 picks any free port")
+    parser.add_argument("--host", default=DEFAULT_HOST, help="bind address; default loopback only")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks any free port")
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_STATE_DIR / "outputs")
     parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help="log and pid file folder")
     parser.add_argument("--step-seconds", type=float, help="simulated engine: seconds per denoising step")
@@ -56,9 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     pid_file = args.state_dir / "director-server.pid"
     if args.status:
         server = launcher.read_pid_file(pid_file)
-        running = server is not None and server.alive()
-        print(f"running at {server.url} (pid {server.pid}, log {server.log_file})" if running else "not running")
-        return 0 if running else 1
+        if server is None or not server.alive():
+            print("not running")
+            return 1
+        print(f"running at {server.url} (pid {server.pid}, log {server.log_file})")
+        return 0
     if args.stop:
         stopped = launcher.stop_stale(pid_file)
         print("stopped" if stopped else "no server was running")
@@ -68,21 +67,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     show = None if args.quiet else (lambda line: print(f"  | {line}", flush=True))
     try:
+        python = launcher.choose_python(args.wan2gp_dir, args.python)
         if args.simulate:
             config = launcher.LaunchConfig(
-                python=launcher.find_server_python(args.python), state_dir=args.state_dir,
-                output_dir=args.output_dir, host=args.host, port=args.port, engine="simulated",
-                step_seconds=args.step_seconds)
+                python=python, state_dir=args.state_dir, output_dir=args.output_dir, host=args.host,
+                port=args.port, engine="simulated", step_seconds=args.step_seconds)
         else:
             install = launcher.inspect_wan2gp_dir(args.wan2gp_dir)
-            python = find_wan2gp_python(install.root, args.python)
             print(f"{install.label} at {install.root}, Python {python}", flush=True)
             config = launcher.LaunchConfig(
                 python=python, state_dir=args.state_dir, output_dir=args.output_dir, host=args.host,
                 port=args.port, wan2gp_dir=install.root, wan2gp_args=wan2gp_cli_args(args))
         started = time.monotonic()
-        server = launcher.start_server(config, wait_timeout=args.timeout or (90 if args.simulate else 900),
-                                       on_output=show)
+        server = launcher.start_server(config, wait_timeout=args.timeout, on_output=show)
     except DirectorError as error:
         print(f"error: {error.message}\n{error.hint}", file=sys.stderr)
         return 1

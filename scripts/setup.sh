@@ -2,7 +2,7 @@
 # Sets up everything the demo and the tests need on a fresh Debian 12 machine (or any Linux with
 # Python 3.11): the system libraries the bpy module loads, and one virtual environment per role,
 # as in real life: the client (Blender's side), the Director server on gradio 5.29 (Wan2GP's pin),
-# the server on gradio 6, and real Blender (bpy 4.5 LTS and 5.0) as Python modules.
+# the server on gradio 6, and real Blender (bpy 4.2 LTS, 4.5 LTS and 5.0) as Python modules.
 # Usage: scripts/setup.sh [venv ...]   (default: all). Re-running only redoes what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,12 +45,13 @@ make_venv() {  # name, pip args...
 }
 
 wanted=("$@")
-[ ${#wanted[@]} -eq 0 ] && wanted=(client server server-gradio6 blender-4.5 blender-5.0)
+[ ${#wanted[@]} -eq 0 ] && wanted=(client server server-gradio6 blender-4.2 blender-4.5 blender-5.0)
 for venv in "${wanted[@]}"; do
   case $venv in
     client)         make_venv client -r requirements/client.txt ;;
     server)         make_venv server -r requirements/server.txt ;;
     server-gradio6) make_venv server-gradio6 -r requirements/server-gradio6.txt ;;
+    blender-4.2)    make_venv blender-4.2 -r requirements/client.txt bpy==4.2.23 ;;
     blender-4.5)    make_venv blender-4.5 -r requirements/client.txt bpy==4.5.15 ;;
     blender-5.0)    make_venv blender-5.0 -r requirements/client.txt bpy==5.0.1 ;;
     *) echo "setup: unknown venv $venv" >&2; exit 2 ;;

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from blender_movie_director.backend import launcher
+from blender_movie_director.launcher import process as launcher
 
 REPO = Path(__file__).resolve().parents[1]
 SERVER_PYTHONS = {

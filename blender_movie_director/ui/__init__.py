@@ -1,9 +1,11 @@
-"""Everything that imports bpy. register()/unregister() in dependency order, reversed on the way out."""
+"""Runs in Blender's Python (bpy): everything that imports bpy. register()/unregister() in dependency order,
+reversed on the way out."""
 
 from __future__ import annotations
 
 import bpy
 
+from ..common import hints
 from . import addon, operators, panels, preferences, properties, server_control, tick
 
 _CLASSES = (*preferences.classes, *properties.classes, *operators.classes, *panels.classes)
@@ -12,6 +14,7 @@ _CLASSES = (*preferences.classes, *properties.classes, *operators.classes, *pane
 def register() -> None:
     """All or nothing: when any step fails, what was registered is undone before the error propagates,
     so a failed enable leaves no half-registered add-on behind (Blender would refuse the next try)."""
+    hints.set_audience("blender")  # hints name buttons and preferences, not scripts and flags
     undo: list = []
     try:
         for cls in _CLASSES:

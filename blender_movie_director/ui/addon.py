@@ -7,11 +7,11 @@ from pathlib import Path
 
 import bpy
 
-from ..backend.jobs import JobManager
-from ..backend.wan2gp.client import Wan2GPClient
+from ..client.wan2gp_client import Wan2GPClient
+from ..common.addresses import DEFAULT_URL
+from ..jobs.manager import JobManager
 
 ADDON_PACKAGE = __package__.rsplit(".", 1)[0]  # "blender_movie_director" or "bl_ext.<repo>.blender_movie_director"
-DEFAULT_URL = "http://127.0.0.1:7860"
 
 _manager: JobManager | None = None
 

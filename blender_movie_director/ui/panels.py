@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import bpy
 
-from ..backend.wan2gp.enums import JobState
-from . import addon, compat, properties, server_control, tick
+from ..common.enums import JobState
+from . import addon, compat, properties, server_control, text_block, tick
 from .operators import generate, generate_from_text_strips, image_to_video, manage_jobs, regenerate, server
 
 
@@ -24,14 +24,18 @@ class MOVIE_DIRECTOR_PT_server(_DirectorPanel, bpy.types.Panel):
         local = server_control.state()
         row = layout.row(align=True)
         row.label(text=info.url, icon="LINKED" if info.connected else "UNLINKED")
-        row.operator(server.MOVIE_DIRECTOR_OT_connect.bl_idname, text="", icon="FILE_REFRESH")
+        row.operator(server.MOVIE_DIRECTOR_OT_connect.bl_idname, text="Connect", icon="PLUGIN")
         if info.status is not None:
             s = info.status
-            layout.label(text=f"{s.engine.value} · {s.device}" + (f" · {s.vram_free_gb:.0f}/{s.vram_total_gb:.0f} GB"
-                                                                    if s.vram_total_gb else ""))
-            layout.label(text=f"{'Busy' if s.busy else 'Idle'} · queue {s.queue_length or 0}", icon="TIME")
+            engine = "WanGP" if s.engine.value == "wangp" else s.engine.value.capitalize()
+            version = f" {s.wan2gp_version}" if s.wan2gp_version else ""
+            layout.label(text=f"{engine}{version} · {s.device}"
+                              + (f" · {s.vram_free_gb:.0f}/{s.vram_total_gb:.0f} GB free" if s.vram_total_gb else ""))
+            waiting = s.queue_length or 0
+            layout.label(text=(f"Generating · {waiting} waiting" if s.busy else f"Idle · {waiting} waiting"),
+                         icon="RENDER_ANIMATION" if s.busy else "TIME")
         elif info.error:
-            _error_lines(layout, info.error)
+            _error_lines(layout, info.error, info.error_hint)
         if local["starting"]:
             layout.label(text="Starting the local server…", icon="SORTTIME")
         elif local["running"]:
@@ -39,7 +43,8 @@ class MOVIE_DIRECTOR_PT_server(_DirectorPanel, bpy.types.Panel):
         else:
             layout.operator(server.MOVIE_DIRECTOR_OT_start_server.bl_idname, icon="PLAY")
         if local["error"]:
-            _error_lines(layout, str(local["error"]))
+            _error_lines(layout, str(local["error"]), str(local.get("hint", "")))
+        layout.label(text="Video models by WanGP (DeepBeepMeep)", icon="INFO")
 
 
 class MOVIE_DIRECTOR_PT_generate(_DirectorPanel, bpy.types.Panel):
@@ -52,6 +57,7 @@ class MOVIE_DIRECTOR_PT_generate(_DirectorPanel, bpy.types.Panel):
         layout.prop(props, "model")
         if model is not None:
             layout.label(text=f"{model.category.value.replace('_', ' ')} · {model.frame_grid}", icon="INFO")
+        layout.label(text="Prompt")
         layout.prop(props, "prompt", text="")
         layout.prop(props, "negative_prompt")
         row = layout.row(align=True)
@@ -102,7 +108,7 @@ class MOVIE_DIRECTOR_PT_jobs(_DirectorPanel, bpy.types.Panel):
                 op = row.operator(manage_jobs.MOVIE_DIRECTOR_OT_cancel_job.bl_idname, text="", icon="X")
                 op.job_id = record.id
             else:
-                op = row.operator(manage_jobs.MOVIE_DIRECTOR_OT_retry_job.bl_idname, text="", icon="FILE_REFRESH")
+                op = row.operator(manage_jobs.MOVIE_DIRECTOR_OT_retry_job.bl_idname, text="Retry", icon="RECOVER_LAST")
                 op.job_id = record.id
             status = record.status
             text = status.phase_label if status else record.state.value.capitalize()
@@ -118,10 +124,9 @@ class MOVIE_DIRECTOR_PT_jobs(_DirectorPanel, bpy.types.Panel):
                 box.label(text=record.result.note[:90], icon="INFO")
             error = record.error or tick.placement_error(record.id)
             if error and record.state is not JobState.CANCELLED:
-                row = box.row()
-                row.alert = True
-                row.label(text=error[:90], icon="ERROR")
-                op = row.operator(manage_jobs.MOVIE_DIRECTOR_OT_show_job_error.bl_idname, text="", icon="TEXT")
+                _error_lines(box, error, record.error_hint, max_lines=4)
+                op = box.operator(manage_jobs.MOVIE_DIRECTOR_OT_show_job_error.bl_idname, text="Details",
+                                  icon="TEXT")
                 op.job_id = record.id
         layout.operator(manage_jobs.MOVIE_DIRECTOR_OT_clear_finished.bl_idname, icon="TRASH")
 
@@ -141,7 +146,7 @@ class MOVIE_DIRECTOR_PT_strip(_DirectorPanel, bpy.types.Panel):
         col.label(text=f"{strip['bmd_frames']} frames · {strip['bmd_fps']:g} fps · {strip['bmd_resolution']}")
         col.label(text=str(strip["bmd_prompt"])[:80])
         row = self.layout.row(align=True)
-        row.operator(regenerate.MOVIE_DIRECTOR_OT_regenerate.bl_idname, icon="FILE_REFRESH").variation = False
+        row.operator(regenerate.MOVIE_DIRECTOR_OT_regenerate.bl_idname, icon="LOOP_BACK").variation = False
         row.operator(regenerate.MOVIE_DIRECTOR_OT_regenerate.bl_idname, text="Variation",
                      icon="SHADERFX").variation = True
 
@@ -153,11 +158,11 @@ _STATE_ICONS = {
 }
 
 
-def _error_lines(layout, text: str) -> None:
-    col = layout.column(align=True)
-    col.alert = True
-    for i, line in enumerate(text.replace(" — ", "\n").splitlines()[:4]):
-        col.label(text=line[:90], icon="ERROR" if i == 0 else "BLANK1")
+def _error_lines(layout, message: str, hint: str = "", max_lines: int = 6) -> None:
+    """The error in full (wrapped, not cut mid-sentence) and, apart from it, what to do."""
+    text_block.draw(layout, message, icon="ERROR", alert=True, max_lines=max_lines)
+    if hint:
+        text_block.draw(layout, hint, icon="INFO", max_lines=max_lines)
 
 
 classes = (MOVIE_DIRECTOR_PT_server, MOVIE_DIRECTOR_PT_generate, MOVIE_DIRECTOR_PT_jobs, MOVIE_DIRECTOR_PT_strip)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, StringProperty
 
-from .addon import ADDON_PACKAGE, DEFAULT_URL
+from ..common.addresses import DEFAULT_URL
+from .addon import ADDON_PACKAGE
 
 
 class MOVIE_DIRECTOR_preferences(bpy.types.AddonPreferences):

@@ -7,8 +7,8 @@ from typing import Any
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
-from ..backend.wan2gp.catalog import CATALOG
-from ..backend.wan2gp.schemas import ModelInfo
+from ..common.catalog import CATALOG
+from ..common.model_info import ModelInfo
 
 DEFAULT_RESOLUTION = "MODEL_DEFAULT"
 
@@ -17,8 +17,11 @@ _model_items: list[tuple[str, str, str]] = []
 _models: dict[str, ModelInfo] = {}
 
 
+FIRST_RUN_MODEL = "t2v_1.3B"  # first in the list, so the default: the fastest Wan model, a quick first clip
+
+
 def refresh_model_items(models: tuple[ModelInfo, ...] | list[ModelInfo]) -> None:
-    source = list(models) or list(CATALOG)
+    source = sorted(models or CATALOG, key=lambda m: m.id != FIRST_RUN_MODEL)  # stable: keeps the server's order
     _models.clear()
     _models.update({m.id: m for m in source})
     _model_items[:] = [

@@ -7,21 +7,16 @@ validation, the slot, the placeholder and the online-access rule are decided in 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlparse
 
 import bpy
 
-from ..backend.jobs import JobRecord, Slot
-from ..backend.wan2gp.catalog import MODELS_BY_ID
-from ..backend.wan2gp.errors import DirectorError, InvalidSettingsError
-from ..backend.wan2gp.schemas import ModelInfo, SimulationOptions, parse_settings
+from ..common.addresses import is_loopback_url
+from ..common.catalog import MODELS_BY_ID
+from ..common.errors import InvalidSettingsError, QueueError
+from ..common.model_info import ModelInfo
+from ..common.settings import SimulationOptions, parse_settings
+from ..jobs.records import JobRecord, Slot
 from . import addon, sequencer
-
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-
-
-class QueueError(DirectorError):
-    """Refused before anything was queued; the operator reports it."""
 
 
 def known_models() -> dict[str, ModelInfo]:
@@ -31,8 +26,7 @@ def known_models() -> dict[str, ModelInfo]:
 
 
 def check_online_access(url: str) -> None:
-    host = (urlparse(url).hostname or "").lower()
-    if host in LOOPBACK_HOSTS or host.startswith("127."):
+    if is_loopback_url(url):
         return
     if not bpy.app.online_access:
         raise QueueError(

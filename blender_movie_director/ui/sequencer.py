@@ -10,18 +10,14 @@ from pathlib import Path
 
 import bpy
 
-from ..backend.jobs import JobRecord, Slot
-from ..backend.wan2gp.errors import DirectorError
-from ..backend.wan2gp.schemas import JobResult
+from ..common.errors import PlacementError
+from ..common.messages import JobResult
+from ..jobs.records import JobRecord, Slot
 from . import compat
 
 MAX_CHANNEL = 128
 PLACEHOLDER_COLOR = (0.25, 0.25, 0.32)
 STILL_FRAMES = 48
-
-
-class PlacementError(DirectorError):
-    """A finished clip could not be put on the timeline (said to the user, clip kept on disk)."""
 
 
 def editor_of(scene: bpy.types.Scene):

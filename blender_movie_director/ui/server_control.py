@@ -6,13 +6,16 @@ import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ..backend import launcher
-from ..backend.wan2gp.errors import DirectorError
+import bpy
+
+from ..common.addresses import DEFAULT_PORT
+from ..common.errors import DirectorError
+from ..launcher import process as launcher
 from . import addon
 
 _lock = threading.Lock()
 _server: launcher.ServerProcess | None = None
-_state = {"starting": False, "error": ""}
+_state = {"starting": False, "error": "", "hint": ""}
 
 
 def state() -> dict[str, object]:
@@ -26,37 +29,32 @@ def start() -> None:
     real = p is not None and not p.simulate
     if real and not p.wan2gp_dir:
         with _lock:
-            _state["error"] = "Set the Wan2GP Folder in the preferences (or tick Simulated Engine)"
+            _state["error"] = "Set Wan2GP Folder in the add-on's preferences (or tick Simulated Engine)"
         return
     url = urlparse(addon.server_url())
     config = launcher.LaunchConfig(
-        python=Path(p.server_python) if p and p.server_python else Path(""),
+        python=Path(bpy.path.abspath(p.server_python)) if p and p.server_python else Path(""),
         state_dir=addon.output_dir() / "server", output_dir=addon.output_dir() / "server" / "outputs",
-        port=url.port or 7860, wan2gp_dir=Path(p.wan2gp_dir).expanduser() if real else None)
+        port=url.port or DEFAULT_PORT, wan2gp_dir=Path(p.wan2gp_dir).expanduser() if real else None)
     with _lock:
         if _state["starting"]:
             return
-        _state.update(starting=True, error="")
+        _state.update(starting=True, error="", hint="")
     threading.Thread(target=_start, args=(config,), name="bmd-launcher", daemon=True).start()
 
 
 def _start(config: launcher.LaunchConfig) -> None:
     global _server
-    explicit = config.python if str(config.python) not in ("", ".") else None
     try:
-        if config.wan2gp_dir is not None:
-            config.python = launcher.find_wan2gp_python(config.wan2gp_dir, explicit)
-        else:
-            config.python = launcher.find_server_python(explicit)
-        # real Wan2GP imports torch and its models at start: give it minutes, not seconds
-        server = launcher.start_server(config, wait_timeout=900 if config.wan2gp_dir else 90)
+        config.python = launcher.choose_python(config.wan2gp_dir, config.python)
+        server = launcher.start_server(config)
     except DirectorError as error:
         with _lock:
-            _state.update(starting=False, error=str(error))
+            _state.update(starting=False, error=error.message, hint=error.hint)
         return
     with _lock:
         _server = server
-        _state.update(starting=False, error="")
+        _state.update(starting=False, error="", hint="")
     manager = addon.manager_if_running()
     if manager is not None:
         manager.set_url(server.url)

@@ -11,8 +11,9 @@ import time
 import bpy
 from bpy.app.handlers import persistent
 
-from ..backend.jobs import JobChanged, JobRecord, ServerChanged
-from ..backend.wan2gp.enums import JobState
+from ..common.enums import JobState
+from ..common.errors import PlacementError
+from ..jobs.records import JobChanged, JobRecord, ServerChanged
 from . import addon, sequencer
 
 _placed: set[str] = set()
@@ -64,7 +65,7 @@ def _place(record: JobRecord) -> None:
         sequencer.place_result(record)
         if manager is not None:
             manager.mark_placed(record.id)
-    except (sequencer.PlacementError, RuntimeError, ReferenceError) as error:  # a deleted scene/strip too
+    except (PlacementError, RuntimeError, ReferenceError) as error:  # a deleted scene/strip too
         _placement_errors[record.id] = str(error)
         print(f"Movie Director: {error}")
 

@@ -6,11 +6,10 @@ Decided here once; README "Install the extension" and the tests repeat the reaso
 from __future__ import annotations
 
 import re
-import tomllib
 
 from .targets import REPO
 
-PYPROJECT = REPO / "pyproject.toml"
+RUNTIME_REQUIREMENTS = REPO / "requirements" / "runtime.txt"
 
 # Left out although some dependency declares them, with the reason. Anything else the pinned roots
 # pull in for a target is bundled (tests/packaging checks the lock is closed apart from these).
@@ -37,6 +36,6 @@ def canonical(name: str) -> str:
 
 
 def roots() -> list[str]:
-    """The client's runtime requirements as pinned in pyproject.toml (the one place they are pinned)."""
-    with PYPROJECT.open("rb") as fh:
-        return list(tomllib.load(fh)["project"]["dependencies"])
+    """The client's runtime requirements as pinned in requirements/runtime.txt (the one place they are pinned)."""
+    lines = (line.split("#", 1)[0].strip() for line in RUNTIME_REQUIREMENTS.read_text().splitlines())
+    return [line for line in lines if line]

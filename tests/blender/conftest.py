@@ -14,7 +14,7 @@ import bpy  # noqa: E402, I001  (before addon_utils, which it provides)
 import addon_utils  # noqa: E402
 import pytest  # noqa: E402
 
-from devtools.blender import ADDON, drive as drive_tick, enable_addon, jobs_finished  # noqa: E402
+from devtools.blender import ADDON, drive as drive_tick, enable_addon  # noqa: E402
 from tests.conftest import start_test_server  # noqa: E402
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from blender_movie_director.backend import launcher
-from blender_movie_director.backend.wan2gp.client import Wan2GPClient
+from blender_movie_director.client.wan2gp_client import Wan2GPClient
+from blender_movie_director.launcher import process as launcher
 from tests.conftest import start_test_server
 
 

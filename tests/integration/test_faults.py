@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from blender_movie_director.backend.launcher import free_port
-from blender_movie_director.backend.wan2gp.client import Wan2GPClient, get_wan2gp_client
-from blender_movie_director.backend.wan2gp.errors import GenerationFailedError, ServerUnavailableError
+from blender_movie_director.client.wan2gp_client import Wan2GPClient, get_wan2gp_client
+from blender_movie_director.common.errors import GenerationFailedError, ServerUnavailableError
+from blender_movie_director.launcher.process import free_port
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.server
 
@@ -19,22 +20,17 @@ SHOT = {"model_type": "t2v_1.3B", "prompt": "a slow pan over a harbour", "resolu
         "video_length": 17, "num_inference_steps": 200}
 
 
-def test_no_server_gives_a_typed_error_in_under_a_second() -> None:
+def test_no_server_gives_a_typed_error() -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    started = time.monotonic()
     with pytest.raises(ServerUnavailableError) as caught:
-        get_wan2gp_client(url)
-    assert time.monotonic() - started < 1.0
+        get_wan2gp_client(url)  # how fast: `make bench` (server absent)
     assert url in caught.value.message and "launch_wan2gp.py" in caught.value.hint
 
 
 def test_server_killed_mid_job_fails_the_job_with_a_message(fresh_server, tmp_path: Path) -> None:
     with Wan2GPClient(fresh_server.url, output_dir=tmp_path) as client:
         job = client.submit(SHOT, simulation={"step_seconds": 0.05})
-        deadline = time.monotonic() + 20
-        while (job.status().step or 0) < 2:
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+        wait_until(lambda: (job.status().step or 0) >= 2, 20, "the job to reach step 2")
         os.kill(fresh_server.pid, signal.SIGKILL)
         started = time.monotonic()
         with pytest.raises(GenerationFailedError) as caught:

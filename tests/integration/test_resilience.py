@@ -14,27 +14,22 @@ from pathlib import Path
 import httpx
 import pytest
 
-from blender_movie_director.backend import journal, launcher
-from blender_movie_director.backend.jobs import JobManager, Slot
-from blender_movie_director.backend.wan2gp.client import Wan2GPClient
-from blender_movie_director.backend.wan2gp.enums import JobState
-from blender_movie_director.backend.wan2gp.errors import GenerationFailedError, InvalidSettingsError
-from blender_movie_director.backend.wan2gp.schemas import parse_settings
+from blender_movie_director.client.wan2gp_client import Wan2GPClient
+from blender_movie_director.common.enums import JobState
+from blender_movie_director.common.errors import GenerationFailedError, InvalidSettingsError
+from blender_movie_director.common.settings import parse_settings
+from blender_movie_director.jobs import journal
+from blender_movie_director.jobs.manager import JobManager
+from blender_movie_director.jobs.records import Slot
+from blender_movie_director.launcher import process as launcher
 from tests.conftest import SERVER_PYTHONS
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.server
 
 SHOT = {"model_type": "t2v_1.3B", "prompt": "a harbour at dawn", "resolution": "448x256", "video_length": 17,
         "num_inference_steps": 6}
 SOAK_JOBS = int(os.environ.get("BMD_SOAK_JOBS", "50"))
-
-
-def wait_for(predicate, timeout: float, what: str) -> float:
-    started = time.monotonic()
-    while not predicate():
-        assert time.monotonic() - started < timeout, f"timed out waiting for {what}"
-        time.sleep(0.02)
-    return time.monotonic() - started
 
 
 def restart_on_same_port(server: launcher.ServerProcess, tmp: Path) -> launcher.ServerProcess:
@@ -49,7 +44,7 @@ def test_a_hung_server_fails_the_job_within_a_bounded_time(fresh_server, tmp_pat
     with Wan2GPClient(fresh_server.url, output_dir=tmp_path, connect_timeout=1.0) as client:
         job = client.submit({**SHOT, "num_inference_steps": 200}, simulation={"step_seconds": 0.05})
         job.stall_seconds = 2.0
-        wait_for(lambda: (job.status().step or 0) >= 2, 20, "the job to start")
+        wait_until(lambda: (job.status().step or 0) >= 2, 20, "the job to start")
         os.kill(fresh_server.pid, signal.SIGSTOP)  # accepts connections, answers nothing
         try:
             started = time.monotonic()
@@ -94,16 +89,16 @@ def test_restart_between_submit_and_result_then_retry(fresh_server, tmp_path: Pa
         slot = Slot(scene="Scene", channel=2, frame_start=1, frames=17)
         record = manager.submit(settings.resolved_for(_model("t2v_1.3B")), slot, tmp_path,
                                 simulation={"step_seconds": 0.04})
-        wait_for(lambda: manager.get(record.id).state is JobState.RUNNING, 20, "running")
+        wait_until(lambda: manager.get(record.id).state is JobState.RUNNING, 20, "running")
         restarted = restart_on_same_port(fresh_server, tmp_path)
         try:
-            elapsed = wait_for(lambda: manager.get(record.id).state.is_terminal, 15, "a final state")
+            elapsed = wait_until(lambda: manager.get(record.id).state.is_terminal, 15, "a final state")
             failed = manager.get(record.id)
             print(f"\nserver restarted mid-job → job {failed.state.value} in {elapsed:.2f} s: {failed.error[:80]}")
             assert failed.state is JobState.FAILED and "lost" in failed.error
             manager.refresh_server()
             again = manager.retry(record.id)
-            wait_for(lambda: manager.get(again.id).state.is_terminal, 30, "the retry")
+            wait_until(lambda: manager.get(again.id).state.is_terminal, 30, "the retry")
             retried = manager.get(again.id)
             assert retried.state is JobState.SUCCEEDED and retried.result.video_path.is_file()
             assert retried.slot == failed.slot  # the retry goes where the first attempt was meant to
@@ -114,7 +109,7 @@ def test_restart_between_submit_and_result_then_retry(fresh_server, tmp_path: Pa
 
 
 def _model(model_id: str):
-    from blender_movie_director.backend.wan2gp.catalog import MODELS_BY_ID
+    from blender_movie_director.common.catalog import MODELS_BY_ID
 
     return MODELS_BY_ID[model_id]
 
@@ -137,14 +132,14 @@ def test_soak_jobs_with_random_cancels_and_a_restart(fresh_server, tmp_path: Pat
             if i == SOAK_JOBS // 2:
                 server = restart_on_same_port(server, tmp_path)
                 manager.refresh_server()
-        wait_for(lambda: all(manager.get(i).state.is_terminal for i in ids), 240, "every job to end")
+        wait_until(lambda: all(manager.get(i).state.is_terminal for i in ids), 240, "every job to end")
         manager.stop()  # flushes the journal
         records = [manager.get(i) for i in ids]
         counts = {s.value: sum(r.state is s for r in records) for s in JobState if any(r.state is s for r in records)}
         finished = [r for r in records if r.state is JobState.SUCCEEDED]
         on_disk = [r for r in finished if r.result and r.result.video_path.is_file()]
-        journalled = {r.id: r for r in journal.read(out)}
-        lost = [r.id for r in finished if r not in on_disk or journalled.get(r.id, None) is None
+        journalled = {r.id: r for r in journal.read(out).records}
+        lost = [r.id for r in finished if r not in on_disk or journalled.get(r.id) is None
                 or journalled[r.id].state is not JobState.SUCCEEDED]
         print(f"\nsoak: submitted {len(ids)}, " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f", lost {len(lost)}")
         assert len(ids) == SOAK_JOBS and lost == []

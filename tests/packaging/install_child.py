@@ -34,7 +34,7 @@ def main(request: dict, report: dict) -> None:
     prefs.server_url, prefs.poll_interval = request["server_url"], 0.05
     report["registered"] = leftovers(bpy, module.ui.tick.tick)
 
-    scripting = importlib.import_module(ADDON + ".scripting")
+    scripting = importlib.import_module(ADDON + ".ui.scripting")
     clip = scripting.generate_quick_video("a lighthouse in fog", seconds=1, resolution="448x256", num_inference_steps=2)
     report["quick_video"] = {"path": str(clip.video_path), "bytes": clip.video_path.stat().st_size,
                              "frames": clip.frames, "size": [clip.width, clip.height]}

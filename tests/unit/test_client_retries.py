@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from blender_movie_director.backend.wan2gp import client as client_module
-from blender_movie_director.backend.wan2gp.client import Wan2GPClient
-from blender_movie_director.backend.wan2gp.errors import ServerUnavailableError
+from blender_movie_director.client import wan2gp_client as client_module
+from blender_movie_director.client.wan2gp_client import Wan2GPClient
+from blender_movie_director.common.errors import ServerUnavailableError
 
 
 def test_small_calls_retry_with_backoff_then_give_up(mocker) -> None:
@@ -27,7 +27,7 @@ def test_generate_is_never_retried(mocker) -> None:
     gradio = mocker.Mock()
     gradio.submit.side_effect = ServerUnavailableError(client.url, "down")
     client._gradio = gradio
-    from blender_movie_director.backend.wan2gp.schemas import GenerationSettings
+    from blender_movie_director.common.settings import GenerationSettings
 
     with pytest.raises(ServerUnavailableError):
         client.submit(GenerationSettings(model_type="t2v", prompt="once only"))

@@ -43,11 +43,11 @@ def real_api(tmp_path: Path) -> tuple[Path, str]:
 def _params(args: ast.arguments) -> list[tuple[str, str, str | None]]:
     positional = [*args.posonlyargs, *args.args]
     defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-    found = [(a.arg, "positional", ast.unparse(d) if d is not None else None) for a, d in zip(positional, defaults)]
+    found = [(a.arg, "positional", ast.unparse(d) if d is not None else None) for a, d in zip(positional, defaults, strict=False)]
     if args.vararg:
         found.append((args.vararg.arg, "*args", None))
     found += [(a.arg, "keyword", ast.unparse(d) if d is not None else None)
-              for a, d in zip(args.kwonlyargs, args.kw_defaults)]
+              for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=False)]
     if args.kwarg:
         found.append((args.kwarg.arg, "**kwargs", None))
     return found

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from blender_movie_director.backend.wan2gp.errors import ServerReplyError
-from blender_movie_director.backend.wan2gp.job import GenerationJob
-from blender_movie_director.backend.wan2gp.schemas import GenerationSettings
+from blender_movie_director.client.job import GenerationJob
+from blender_movie_director.common.errors import ServerReplyError
+from blender_movie_director.common.settings import GenerationSettings
 
 SETTINGS = GenerationSettings(model_type="t2v_1.3B", prompt="a shot", resolution="448x256", video_length=17)
 GOOD_REPLY = {"job_id": "job12345678", "engine": "simulated", "seed": 4, "settings": SETTINGS.model_dump(mode="json"),

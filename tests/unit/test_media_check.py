@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from blender_movie_director.backend.wan2gp.enums import MediaInput
-from blender_movie_director.backend.wan2gp.errors import InvalidSettingsError
-from blender_movie_director.backend.wan2gp.media_check import check_media_file
+from blender_movie_director.common.enums import MediaInput
+from blender_movie_director.common.errors import InvalidSettingsError
+from blender_movie_director.common.media_check import check_media_file
 
 
 @pytest.mark.parametrize(("media", "content", "name", "problem"), [

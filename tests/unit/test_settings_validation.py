@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from blender_movie_director.backend.wan2gp.catalog import MODELS_BY_ID
-from blender_movie_director.backend.wan2gp.errors import InvalidSettingsError
-from blender_movie_director.backend.wan2gp.schemas import GenerationSettings, parse_settings
+from blender_movie_director.common.catalog import MODELS_BY_ID
+from blender_movie_director.common.errors import InvalidSettingsError
+from blender_movie_director.common.settings import GenerationSettings, parse_settings
 
 BASE = {"model_type": "t2v_1.3B", "prompt": "a red fox running through snow"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from blender_movie_director.backend.filenames import clip_stem, slug
-from blender_movie_director.backend.wan2gp import protocol
-from blender_movie_director.backend.wan2gp.enums import Phase
-from blender_movie_director.backend.wan2gp.errors import (
-    GenerationFailedError,
-    InvalidSettingsError,
-    JobCancelledError,
-)
-from blender_movie_director.backend.wan2gp.progress import overall_progress
-
-BACKEND = Path(__file__).resolve().parents[2] / "blender_movie_director" / "backend"
+from blender_movie_director.common import protocol
+from blender_movie_director.common.enums import Phase
+from blender_movie_director.common.errors import GenerationFailedError, InvalidSettingsError, JobCancelledError
+from blender_movie_director.common.filenames import clip_stem, slug
+from blender_movie_director.common.progress import overall_progress
 
 
 def test_overall_progress_only_moves_forward() -> None:
@@ -55,8 +48,3 @@ def test_file_names_from_prompts_are_safe(prompt: str) -> None:
     assert ".." not in name and len(name) <= 40
     stem = clip_stem(prompt, 42, "job/../x")
     assert "/" not in stem and "\\" not in stem and len(stem) <= 100
-
-
-def test_backend_never_imports_bpy() -> None:
-    offenders = [str(p) for p in BACKEND.rglob("*.py") if re.search(r"^\s*(import|from)\s+bpy\b", p.read_text(), re.M)]
-    assert offenders == []

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from blender_movie_director.backend.wan2gp.wan2gp_install import (
+from blender_movie_director.common.errors import Wan2GPInstallError
+from blender_movie_director.common.wan2gp_install import (
     MIN_VERSION,
-    Wan2GPInstallError,
     add_wan2gp_flags,
     find_wan2gp_python,
     inspect_wan2gp_dir,

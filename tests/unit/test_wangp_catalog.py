@@ -7,12 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from blender_movie_director.backend.wan2gp.engines.wangp_catalog import (
-    fallback_catalog,
-    model_info_from,
-    sort_catalog,
-)
-from blender_movie_director.backend.wan2gp.enums import (
+from blender_movie_director.common.enums import (
     RESOLUTIONS,
     MediaInput,
     ModelCategory,
@@ -20,6 +15,7 @@ from blender_movie_director.backend.wan2gp.enums import (
     OutputKind,
     TaskKind,
 )
+from blender_movie_director.server.engines.wangp_catalog import fallback_catalog, model_info_from, sort_catalog
 
 
 def record(model_type: str, *, family: str = "wan", base: str | None = None, main_output=("image", "video"),

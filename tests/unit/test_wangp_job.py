@@ -9,10 +9,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from blender_movie_director.backend.wan2gp.engines.base import EngineJob
-from blender_movie_director.backend.wan2gp.engines.wangp_job import drive, hint_for, raise_for_result
-from blender_movie_director.backend.wan2gp.enums import Phase
-from blender_movie_director.backend.wan2gp.errors import GenerationFailedError, JobCancelledError
+from blender_movie_director.common.enums import Phase
+from blender_movie_director.common.errors import GenerationFailedError, JobCancelledError
+from blender_movie_director.server.engines.base import EngineJob
+from blender_movie_director.server.engines.wangp_job import drive, hint_for, raise_for_result
 
 
 def progress(phase: str, step=None, total=None, status: str = "") -> SimpleNamespace:

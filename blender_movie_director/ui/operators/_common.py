@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bpy
 
-from ...backend.wan2gp.errors import DirectorError
+from ...common.errors import DirectorError
 
 
 def report_error(operator: bpy.types.Operator, error: DirectorError) -> set[str]:

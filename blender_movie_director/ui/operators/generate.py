@@ -1,6 +1,6 @@
 import bpy
 
-from ...backend.wan2gp.errors import DirectorError
+from ...common.errors import DirectorError
 from .. import properties, queueing
 from ._common import report_error
 

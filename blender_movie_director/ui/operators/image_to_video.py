@@ -3,8 +3,8 @@ from pathlib import Path
 
 import bpy
 
-from ...backend.wan2gp.enums import MediaInput, ModelCategory
-from ...backend.wan2gp.errors import DirectorError
+from ...common.enums import MediaInput, ModelCategory
+from ...common.errors import DirectorError
 from .. import addon, compat, properties, queueing
 from ._common import report_error
 
@@ -42,6 +42,9 @@ class MOVIE_DIRECTOR_OT_image_to_video(bpy.types.Operator):
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         props = context.scene.movie_director
+        if not props.prompt.strip():
+            self.report({"ERROR"}, "Describe the motion in the Prompt box first (e.g. 'the waves roll in')")
+            return {"CANCELLED"}
         models = queueing.known_models()
         model = models.get(props.model)
         if model is None or not model.accepts(MediaInput.IMAGE_START):
@@ -56,8 +59,6 @@ class MOVIE_DIRECTOR_OT_image_to_video(bpy.types.Operator):
             still = still_of_active_strip(context)
             settings = props.to_settings(model_type=model.id, image_start=str(still),
                                          video_length=props.frame_count(model))
-            if not props.prompt:
-                settings["prompt"] = "gentle natural motion"
             queueing.queue_generation(context.scene, settings, channel=channel, frame_start=frame,
                                       label=f"i2v {still.stem}"[:40])
         except DirectorError as error:

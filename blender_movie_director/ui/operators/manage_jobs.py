@@ -3,7 +3,7 @@
 import bpy
 from bpy.props import StringProperty
 
-from .. import addon, tick
+from .. import addon, text_block, tick
 
 
 class MOVIE_DIRECTOR_OT_cancel_job(bpy.types.Operator):
@@ -52,25 +52,20 @@ class MOVIE_DIRECTOR_OT_show_job_error(bpy.types.Operator):
     job_id: StringProperty()
 
     def execute(self, context: bpy.types.Context) -> set[str]:
-        record = addon.manager().get(self.job_id)
-        text = (record.error if record else "") or tick.placement_error(self.job_id) or "No error recorded"
-        self.report({"ERROR"}, text)
-        return {"FINISHED"}
+        return {"FINISHED"}  # the dialog only shows the error: OK closes it
 
     def invoke(self, context: bpy.types.Context, event) -> set[str]:
-        return context.window_manager.invoke_props_dialog(self, width=520)
+        return context.window_manager.invoke_popup(self, width=560)
 
     def draw(self, context: bpy.types.Context) -> None:
         record = addon.manager().get(self.job_id)
-        text = (record.error if record else "") or tick.placement_error(self.job_id) or "No error recorded"
-        for line in _wrap(text, 80):
-            self.layout.label(text=line)
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    import textwrap
-
-    return [line for paragraph in text.split("\n") for line in (textwrap.wrap(paragraph, width) or [""])]
+        message = (record.error if record else "") or tick.placement_error(self.job_id) or "No error recorded"
+        hint = record.error_hint if record else ""
+        text_block.draw(self.layout, message, width=84, icon="ERROR")
+        if hint:
+            text_block.draw(self.layout.column(), "What to do: " + hint, width=84, icon="INFO")
+        if record is not None and record.error_detail:
+            self.layout.label(text=f"Stage: {record.error_detail}")
 
 
 class MOVIE_DIRECTOR_OT_clear_finished(bpy.types.Operator):

@@ -1,7 +1,7 @@
 import bpy
 from bpy.props import BoolProperty
 
-from ...backend.wan2gp.errors import DirectorError
+from ...common.errors import DirectorError
 from .. import compat, queueing, sequencer
 from ._common import report_error
 

@@ -10,6 +10,7 @@ class MOVIE_DIRECTOR_OT_connect(bpy.types.Operator):
 
     bl_idname = "movie_director.connect"
     bl_label = "Connect"
+    bl_description = "Connect to the Director server at the Server URL and refresh its status and models"
     bl_options = {"INTERNAL"}
 
     def execute(self, context: bpy.types.Context) -> set[str]:

@@ -1,0 +1,128 @@
+"""The terminal client: generate a clip, list models, show the server's status.
+
+    python -m blender_movie_director generate --prompt "a fox in snow" --model t2v_1.3B --frames 33 --out clip.mp4
+    python -m blender_movie_director models
+    python -m blender_movie_director status
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from ..common.addresses import DEFAULT_URL
+from ..common.enums import JobState
+from ..common.errors import DirectorError
+from ..common.messages import JobStatus
+from .wan2gp_client import Wan2GPClient
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m blender_movie_director",
+                                     description="Drive a Blender Movie Director server from a terminal.")
+    parser.add_argument("--url", default=DEFAULT_URL, help=f"Director server (default {DEFAULT_URL})")
+    commands = parser.add_subparsers(dest="command", required=True)
+    gen = commands.add_parser("generate", help="generate one clip and save it")
+    gen.add_argument("--prompt", required=True)
+    gen.add_argument("--negative-prompt", default="")
+    gen.add_argument("--model", default="t2v_1.3B", help="a model id from `models`")
+    length = gen.add_mutually_exclusive_group()
+    length.add_argument("--frames", type=int, help="frame count on the model's grid")
+    length.add_argument("--seconds", type=float, help="duration, snapped to the model's frame grid")
+    gen.add_argument("--resolution", help="WIDTHxHEIGHT, e.g. 832x480")
+    gen.add_argument("--steps", type=int)
+    gen.add_argument("--seed", type=int, default=-1)
+    gen.add_argument("--guidance", type=float)
+    gen.add_argument("--image-start", type=Path, help="first frame, for image-to-video models")
+    gen.add_argument("--image-end", type=Path)
+    gen.add_argument("--out", type=Path, required=True, help="where to save the clip (.mp4)")
+    gen.add_argument("--timeout", type=float, default=3600)
+    commands.add_parser("models", help="list the server's models")
+    commands.add_parser("status", help="show the server's status")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        with Wan2GPClient(args.url) as client:
+            return {"generate": _generate, "models": _models, "status": _status}[args.command](client, args)
+    except DirectorError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        if error.hint:
+            print(f"  what to do: {error.hint}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `… models | head` closed the pipe: not an error
+        return 0
+
+
+def _generate(client: Wan2GPClient, args: argparse.Namespace) -> int:
+    settings = {"model_type": args.model, "prompt": args.prompt, "negative_prompt": args.negative_prompt,
+                "seed": args.seed, "resolution": args.resolution, "num_inference_steps": args.steps,
+                "guidance_scale": args.guidance, "image_start": args.image_start, "image_end": args.image_end,
+                "video_length": args.frames}
+    if args.seconds is not None:
+        settings["video_length"] = client.get_model(args.model).frames_for_seconds(args.seconds)
+    job = client.submit({k: v for k, v in settings.items() if v is not None},
+                        output_dir=args.out.parent.resolve())
+    bar = ProgressBar(sys.stderr)
+    try:
+        while not job.done():
+            bar.show(job.status())
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        bar.end()
+        print("cancelling…", file=sys.stderr)
+        job.cancel()
+        return 130
+    result = job.result(timeout=args.timeout)
+    bar.show(job.status())
+    bar.end()
+    target = args.out if args.out.suffix else args.out.with_suffix(result.video_path.suffix)
+    result.video_path.replace(target)
+    if result.sidecar_path and result.sidecar_path.exists():
+        result.sidecar_path.replace(target.with_suffix(".json"))
+    print(f"saved {target} — {result.frames} frames at {result.fps:g} fps, {result.width}x{result.height}, "
+          f"seed {result.seed}, {result.total_seconds:.1f} s")
+    return 0
+
+
+def _models(client: Wan2GPClient, args: argparse.Namespace) -> int:
+    for m in client.list_models():
+        print(f"{m.id:32} {m.category.value:15} {m.frame_grid:38} {m.name}")
+    return 0
+
+
+def _status(client: Wan2GPClient, args: argparse.Namespace) -> int:
+    s = client.server_status()
+    print(f"{client.url}: engine {s.engine.value}, device {s.device}, API {s.api_version}, gradio {s.gradio_version}, "
+          f"{'busy' if s.busy else 'idle'}, queue {s.queue_length}")
+    return 0
+
+
+class ProgressBar:
+    """One line, redrawn in place: bar, percent, phase, step x/y, queue position, ETA."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.width = max(10, min(30, shutil.get_terminal_size((80, 20)).columns - 50))
+
+    def show(self, status: JobStatus) -> None:
+        filled = int(status.progress * self.width)
+        parts = [f"[{'#' * filled}{'.' * (self.width - filled)}] {status.progress:4.0%}", status.phase_label]
+        if status.step is not None and status.total_steps and status.state is JobState.RUNNING:
+            parts.append(f"step {status.step}/{status.total_steps}")
+        if status.eta_seconds is not None:
+            parts.append(f"ETA {status.eta_seconds:.0f}s")
+        self.stream.write("\r" + "  ".join(parts).ljust(70)[:120])
+        self.stream.flush()
+
+    def end(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()

@@ -1,0 +1,87 @@
+"""Where a downloaded clip is kept: moved into the job's output folder with its settings sidecar,
+or into a rescue folder when that folder cannot take it (full, read-only). A finished clip is never
+dropped, and a half-copied file is never left behind as if it were a clip."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..common.atomic import write_json_atomically
+from ..common.errors import ClipNotSavedError
+from ..common.filenames import slug
+from ..common.media_check import is_image_header, is_video_header
+from ..common.messages import JobResult
+
+
+def rescue_dir() -> Path:
+    return Path(tempfile.gettempdir()) / "movie_director_rescued"
+
+
+def looks_like_media(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    return is_video_header(head) or is_image_header(head)
+
+
+def keep_clip(downloaded: Path, output_name: str, output_dir: Path) -> tuple[Path, str]:
+    """Move the clip into `output_dir` (else the rescue folder). Returns where it went and a note for
+    the user when it is not where they asked. Raises ClipNotSavedError when no folder could take it
+    (the download is then left where it is, and the error says where)."""
+    name = _safe_name(output_name, downloaded.suffix)
+    failures: list[str] = []
+    for folder in (Path(output_dir), rescue_dir()):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = _free_path(folder / name)
+            shutil.move(str(downloaded), target)
+        except OSError as exc:
+            failures.append(f"could not save into {folder}: {exc.strerror or exc}")
+            _remove_half_copy(downloaded, folder / name)
+            continue
+        _remove_empty_parent(downloaded)
+        note = "" if not failures else f"{failures[0]}; the clip was kept in {folder}"
+        return target, note
+    raise ClipNotSavedError("; ".join(failures), kept_at=downloaded)
+
+
+def write_sidecar(result: JobResult) -> JobResult:
+    """The clip's settings as JSON beside it; a sidecar that cannot be written becomes a note."""
+    if result.sidecar_path is None:
+        return result
+    try:
+        write_json_atomically(result.sidecar_path, result.model_dump(mode="json"), indent=2)
+    except OSError as exc:
+        note = (result.note + " " if result.note else "") + f"no settings sidecar: {exc.strerror or exc}"
+        return result.model_copy(update={"sidecar_path": None, "note": note})
+    return result
+
+
+def _remove_half_copy(downloaded: Path, target: Path) -> None:
+    """On a full disk shutil.move may leave a partial copy while the download survives."""
+    if downloaded.exists() and target.exists():
+        try:
+            target.unlink()
+        except OSError:
+            pass  # a read-only folder: there is no half copy in it either
+
+
+def _safe_name(name: str, suffix: str) -> str:
+    stem = Path(name).stem
+    return f"{slug(stem, 100)}{suffix or Path(name).suffix}"
+
+
+def _free_path(path: Path) -> Path:
+    candidate, n = path, 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}({n}){path.suffix}")
+        n += 1
+    return candidate
+
+
+def _remove_empty_parent(path: Path) -> None:
+    try:
+        path.parent.rmdir()  # gradio leaves one folder per download behind
+    except OSError:
+        pass

@@ -1,0 +1,258 @@
+"""GenerationJob: the handle `Wan2GPClient.submit()` returns.
+
+Non-blocking `status()`, blocking `result(timeout)`, `cancel()` that stops the server's work.
+All methods are safe to call from any thread; nothing here touches bpy.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from ..common import hints, protocol
+from ..common.enums import JobState, Phase
+from ..common.errors import DirectorError, GenerationFailedError, JobCancelledError, JobTimeoutError, ServerReplyError
+from ..common.messages import CancelReply, GenerateReply, JobResult, JobStatus
+from ..common.progress import overall_progress
+from ..common.settings import GenerationSettings
+from .clip_store import keep_clip, looks_like_media, write_sidecar
+
+
+class JobServer(Protocol):
+    """What a job handle needs from the client that made it (Wan2GPClient is one)."""
+
+    def is_alive(self, timeout: float | None = None) -> bool: ...
+
+    def cancel_job(self, job_id: str) -> CancelReply: ...
+
+CANCEL_GRACE_SECONDS = 10.0
+WAIT_SLICE_SECONDS = 0.1
+STALL_SECONDS = 15.0  # no word from the server this long: ask whether it is still alive
+
+
+class GenerationJob:
+    def __init__(self, client: JobServer, job_id: str, settings: GenerationSettings, gradio_job: Any,
+                 output_dir: Path) -> None:
+        self.id = job_id
+        self.settings = settings
+        self.output_dir = output_dir
+        self.submitted_at = time.time()
+        self._client = client
+        self._gradio_job = gradio_job
+        self._collect_lock = threading.Lock()
+        self._cancel_requested = False
+        self._cancel_settled = False  # the server has been told, and let go of a running job
+        self._final: JobResult | DirectorError | None = None
+        self._last = JobStatus(job_id=job_id, state=JobState.SUBMITTING)
+        self._first_step: tuple[int, float] | None = None
+        self.stall_seconds = STALL_SECONDS
+        self._heard: tuple[Any, float] = (None, time.monotonic())  # last server update, when it changed
+        self._probed_at = 0.0
+
+    def __repr__(self) -> str:
+        return f"<GenerationJob {self.id} {self.settings.model_type} {self._last.state.value}>"
+
+    # ------------------------------------------------------------ status
+
+    def done(self) -> bool:
+        return self._final is not None or self._gradio_job.done()
+
+    def status(self) -> JobStatus:
+        """The latest known state, without waiting on the network."""
+        final = self._final  # a plain read: status() must never wait behind result()
+        if isinstance(final, JobResult):
+            return self._update(JobState.SUCCEEDED, progress=1.0, phase=Phase.DONE)
+        if isinstance(final, JobCancelledError):
+            return self._update(JobState.CANCELLED, message=final.message)
+        if isinstance(final, DirectorError):
+            return self._update(JobState.FAILED, message=str(final))
+        if self._cancel_settled and not self._gradio_job.done():
+            return self._update(JobState.CANCELLED, message="The job was cancelled")
+        if self._gradio_job.done():
+            if self._cancel_requested:
+                return self._update(JobState.CANCELLED, message="The job was cancelled")
+            return self._update(JobState.DOWNLOADING, progress=overall_progress(Phase.DOWNLOADING),
+                                phase=Phase.DOWNLOADING)
+        return self._from_gradio(self._gradio_job.status())
+
+    def _from_gradio(self, update: Any) -> JobStatus:
+        code = getattr(update.code, "name", str(update.code))
+        if code in ("IN_QUEUE", "QUEUE_FULL"):
+            return self._update(JobState.QUEUED, phase=Phase.QUEUED, queue_rank=update.rank,
+                                queue_size=update.queue_size, eta_seconds=update.eta,
+                                message="the server's queue is full" if code == "QUEUE_FULL" else "")
+        if code == "CANCELLED":
+            return self._update(JobState.CANCELLED)
+        if code in ("PROGRESS", "PROCESSING", "ITERATING"):
+            units = update.progress_data or []
+            if units:
+                return self._from_progress_unit(units[-1])
+            if self._last.state is JobState.RUNNING:
+                return self._last
+            return self._update(JobState.RUNNING, phase=Phase.LOADING_MODEL)
+        return self._last  # STARTING, SENDING_DATA, LOG...: nothing new to say
+
+    def _from_progress_unit(self, unit: Any) -> JobStatus:
+        try:
+            phase = Phase(unit.desc)
+        except ValueError:
+            phase = Phase.INFERENCE
+        if phase is Phase.QUEUED:  # waiting for the GPU lock behind a cancelled job
+            return self._update(JobState.QUEUED, phase=phase, queue_rank=0, queue_size=1)
+        if unit.index is not None and unit.length:
+            step, total = int(unit.index), int(unit.length)
+            return self._update(JobState.RUNNING, phase=Phase.INFERENCE, step=step, total_steps=total,
+                                progress=overall_progress(Phase.INFERENCE, step, total),
+                                eta_seconds=self._eta(step, total))
+        return self._update(JobState.RUNNING, phase=phase, progress=overall_progress(phase),
+                            step=self._last.step, total_steps=self._last.total_steps)
+
+    def _eta(self, step: int, total: int) -> float | None:
+        now = time.monotonic()
+        if self._first_step is None or step < self._first_step[0]:
+            self._first_step = (step, now)
+            return None
+        first_step, first_time = self._first_step
+        if step == first_step:
+            return self._last.eta_seconds
+        per_step = (now - first_time) / (step - first_step)
+        return per_step * (total - step)
+
+    def _update(self, state: JobState, **fields: Any) -> JobStatus:
+        fields.setdefault("progress", self._last.progress if state is JobState.RUNNING else 0.0)
+        self._last = JobStatus(job_id=self.id, state=state, **fields)
+        return self._last
+
+    # ------------------------------------------------------------ watchdog
+
+    def check_alive(self) -> bool:
+        """False (and the job failed) once the server has gone silent and no longer answers.
+
+        A paused or hung server keeps the connection open and says nothing, so gradio would wait
+        forever. Silence alone is fine (a model can load for minutes); silence plus a failed
+        health probe is not.
+        """
+        if self._final is not None or self._gradio_job.done():
+            return True
+        update = self._gradio_job.status()
+        fingerprint = (getattr(update, "code", None), getattr(update, "rank", None),
+                       tuple((u.index, u.progress, u.desc) for u in (getattr(update, "progress_data", None) or ())))
+        now = time.monotonic()
+        if fingerprint != self._heard[0]:
+            self._heard = (fingerprint, now)
+            return True
+        if now - self._heard[1] < self.stall_seconds or now - self._probed_at < self.stall_seconds / 3:
+            return True
+        self._probed_at = now
+        if self._client.is_alive():
+            return True
+        self._final = GenerationFailedError(
+            f"the server stopped answering after {now - self._heard[1]:.0f} s of silence (hung or paused)",
+            stage="transport", job_id=self.id,
+            hint=hints.hint("restart_server") + ", then Retry")
+        return False
+
+    # ------------------------------------------------------------ result
+
+    def result(self, timeout: float | None = None) -> JobResult:
+        """Wait for the clip and return it on local disk; raises a typed DirectorError otherwise."""
+        with self._collect_lock:
+            if self._final is None:
+                self._final = self._collect(timeout)
+            final = self._final
+        if isinstance(final, DirectorError):
+            raise final
+        return final
+
+    def _collect(self, timeout: float | None) -> JobResult | DirectorError:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:  # short waits, so that a cancel or a dead server releases this one
+            if self._cancel_settled and not self._gradio_job.done():
+                return JobCancelledError(self.id)
+            if not self.check_alive() and self._final is not None:
+                return self._final
+            try:
+                outputs = self._gradio_job.result(timeout=WAIT_SLICE_SECONDS)
+                break
+            except TimeoutError:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise JobTimeoutError(self.id, timeout or 0) from None  # not final: the job runs on
+            except Exception as exc:
+                return self._failure(exc)
+        try:
+            return self._store(outputs)
+        except DirectorError as error:
+            return error
+
+    def _failure(self, exc: Exception) -> DirectorError:
+        from gradio_client.exceptions import AppError
+
+        if isinstance(exc, AppError):
+            return protocol.decode_error(str(exc), self.id) or GenerationFailedError(
+                str(exc), stage="server", job_id=self.id)
+        if isinstance(exc, (concurrent.futures.CancelledError, KeyError)):
+            # how gradio reports a stream that ended without a result: the server died mid-job
+            if self._cancel_requested:
+                return JobCancelledError(self.id)
+            return GenerationFailedError(
+                f"the connection to the server was lost mid-job ({type(exc).__name__})", stage="transport",
+                job_id=self.id, hint="the server stopped or crashed: check its log, restart it, then Retry")
+        return GenerationFailedError(f"{type(exc).__name__}: {exc}", stage="transport", job_id=self.id,
+                                     hint="check that the server is running, then Retry")
+
+    def _store(self, outputs: Any) -> JobResult:
+        try:
+            file_out, reply_json = outputs
+            reply = GenerateReply.model_validate_json(reply_json)
+        except (TypeError, ValueError, ValidationError) as exc:
+            raise ServerReplyError(f"/generate returned {type(outputs).__name__}: {str(exc)[:300]}") from None
+        downloaded = Path(_file_path(file_out))
+        if not downloaded.is_file() or downloaded.stat().st_size == 0:
+            raise ServerReplyError(f"the clip {reply.output_name} did not arrive (empty or missing download)")
+        if not looks_like_media(downloaded):
+            raise ServerReplyError(f"{reply.output_name} is not a video or an image")
+        target, note = keep_clip(downloaded, reply.output_name, self.output_dir)
+        return write_sidecar(JobResult(**reply.model_dump(), video_path=target, sidecar_path=target.with_suffix(".json"),
+                                       submitted_at=self.submitted_at, downloaded_at=time.time(), note=note))
+
+    # ------------------------------------------------------------ cancel
+
+    def cancel(self, wait: float = CANCEL_GRACE_SECONDS) -> None:
+        """Stop the job on the server too, not only this client's wait for it.
+
+        Goes through the server's /cancel, which stops the engine (a running job) or makes sure the
+        job never starts (a queued one). gradio's own Job.cancel() is never used: on gradio 5 it
+        cancels every job of this endpoint in the session, and it leaves the server function running.
+        Returns once the server has let go of a running job (at most `wait` seconds).
+        """
+        self._cancel_requested = True
+        if self.done():
+            self._cancel_settled = True
+            return
+        try:
+            was_running = self._client.cancel_job(self.id).was_running
+        except DirectorError:
+            was_running = False  # server unreachable: at least stop waiting for it
+        if was_running:
+            deadline = time.monotonic() + wait
+            while not self._gradio_job.done() and time.monotonic() < deadline:
+                time.sleep(0.02)
+        self._cancel_settled = True
+
+
+def _file_path(file_out: Any) -> str:
+    """gradio 5 servers send {'video': path} or {'path': ...} shapes, gradio 6 a plain path."""
+    if isinstance(file_out, dict):
+        for key in ("path", "video", "name"):
+            if isinstance(file_out.get(key), str):
+                return file_out[key]
+            if isinstance(file_out.get(key), dict):
+                return _file_path(file_out[key])
+    if isinstance(file_out, str):
+        return file_out
+    raise ServerReplyError(f"no file in the reply ({type(file_out).__name__})")

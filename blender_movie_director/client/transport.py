@@ -1,0 +1,60 @@
+"""Talking to the server over HTTP: the fast health probe, the gradio client, and turning
+transport exceptions into our typed errors. gradio_client and httpx are imported lazily so that
+importing the client module stays cheap (Blender imports it at start-up).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..common import hints
+from ..common.errors import ServerUnavailableError
+
+
+def probe(url: str, timeout: float, *, logged_in: bool = False) -> int:
+    """A separate short request that tells 'nobody there' or 'hung' fast; returns the HTTP status.
+
+    A timeout on gradio's own HTTP client would also cut long job streams (gradio_client trap),
+    so the job connection gets none and this probe carries the deadline.
+    """
+    import httpx
+
+    try:
+        response = httpx.get(f"{url}/config", timeout=timeout, follow_redirects=True)
+    except httpx.ConnectError as exc:
+        raise ServerUnavailableError(url, f"connection refused: {exc}") from None
+    except httpx.TimeoutException:
+        raise ServerUnavailableError(
+            url, f"it accepted the connection but did not answer within {timeout:g} s",
+            hint="the server may be hung or overloaded: " + hints.hint("restart_server"),
+        ) from None
+    except httpx.HTTPError as exc:
+        raise ServerUnavailableError(url, f"{type(exc).__name__}: {exc}") from None
+    if response.status_code in (401, 403):
+        if not logged_in:
+            raise ServerUnavailableError(url, f"HTTP {response.status_code}: it wants a login",
+                                         hint=hints.hint("login"))
+    elif response.status_code >= 400:
+        raise ServerUnavailableError(url, f"HTTP {response.status_code} from /config",
+                                     hint="check the URL: it should be the Director server's address")
+    return response.status_code
+
+
+def open_gradio_client(url: str, download_dir: str, *, auth: tuple[str, str] | None,
+                       headers: dict[str, str] | None) -> Any:
+    """gradio_client.Client with telemetry off and no chatter on stdout."""
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # the constructor flag alone does not stop it
+    from gradio_client import Client
+
+    try:
+        return Client(url, verbose=False, download_files=download_dir, auth=auth, headers=headers,
+                      analytics_enabled=False)
+    except Exception as exc:  # gradio raises ValueError/httpx errors of many shapes here
+        raise ServerUnavailableError(url, f"{type(exc).__name__}: {exc}") from None
+
+
+def is_transport_error(exc: BaseException) -> bool:
+    import httpx
+
+    return isinstance(exc, (httpx.HTTPError, ConnectionError, OSError))

@@ -1,0 +1,60 @@
+"""What to do, worded for where the user is: a terminal (flags, scripts) or Blender (buttons and
+preferences). The add-on sets the audience to "blender" when it registers; a hint shown in Blender
+never names a script, `make`, or an environment variable as the thing to do."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Audience = Literal["terminal", "blender"]
+_audience: list[Audience] = ["terminal"]
+
+_HINTS: dict[str, dict[Audience, str]] = {
+    "start_server": {
+        "terminal": "start it with `python scripts/launch_wan2gp.py --simulate` (or your Wan2GP launcher), then try again",
+        "blender": "press Start Server in the Director panel (or start your server), then try again",
+    },
+    "restart_server": {
+        "terminal": "restart the server (`python scripts/launch_wan2gp.py --stop`, then start it again)",
+        "blender": "restart the server (Stop Server, then Start Server in the Director panel)",
+    },
+    "server_python": {
+        "terminal": "pass --python /path/to/wan2gp/venv/bin/python, set BMD_SERVER_PYTHON, or run `make setup`",
+        "blender": "set Server Python in the add-on's preferences to a Python with gradio 5.29 (Wan2GP's own "
+                   "Python has it), or untick Simulated Engine and set Wan2GP Folder",
+    },
+    "no_gradio": {
+        "terminal": "use Wan2GP's own Python (--python): Wan2GP pins gradio 5.29, which the Director server runs on; "
+                    "or run `make setup` for the simulated engine",
+        "blender": "set Server Python in the add-on's preferences to Wan2GP's own Python (it has gradio 5.29)",
+    },
+    "wan2gp_python": {
+        "terminal": "pass it with --python, e.g. --python ~/miniconda3/envs/wan2gp/bin/python "
+                    "(in a terminal where Wan2GP runs: `python -c 'import sys; print(sys.executable)'`)",
+        "blender": "set Server Python in the add-on's preferences to the python of Wan2GP's environment",
+    },
+    "python_missing": {
+        "terminal": "give the python executable of Wan2GP's environment with --python",
+        "blender": "fix Server Python in the add-on's preferences (or leave it empty to search)",
+    },
+    "login": {
+        "terminal": "set BMD_SERVER_AUTH=user:password (the server's login)",
+        "blender": "fill in User and Password in the add-on's preferences",
+    },
+    "port_taken": {
+        "terminal": "the port is taken: pass another --port (0 picks a free one), or stop what uses it",
+        "blender": "the port is taken: change the port in Server URL (preferences), or stop what uses it",
+    },
+}
+
+
+def set_audience(audience: Audience) -> None:
+    _audience[0] = audience
+
+
+def audience() -> Audience:
+    return _audience[0]
+
+
+def hint(key: str) -> str:
+    return _HINTS[key][_audience[0]]

@@ -1,0 +1,42 @@
+"""The wire contract between Wan2GPClient and the Director server: endpoint names, error envelope.
+
+Typed errors cross the wire inside gradio's error message as `BMD-ERROR:{json}`, so the client
+raises the same error class the server raised (gr.Error only carries a string).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .errors import DirectorError, ServerReplyError, from_wire
+
+GENERATE = "/generate"
+CANCEL = "/cancel"
+SERVER_STATUS = "/server_status"
+MODELS = "/models"
+MODEL_DEFAULTS = "/model_defaults"
+LORAS = "/loras"
+JOBS = "/jobs"
+REQUIRED_ENDPOINTS = (GENERATE, CANCEL, SERVER_STATUS, MODELS, MODEL_DEFAULTS, LORAS, JOBS)
+
+# /generate's media upload slots, in order after the request JSON
+MEDIA_SLOTS = ("image_start", "image_end", "video_source", "video_guide")
+
+ERROR_PREFIX = "BMD-ERROR:"
+
+
+def encode_error(error: DirectorError) -> str:
+    return ERROR_PREFIX + json.dumps(error.to_dict())
+
+
+def decode_error(message: str, job_id: str = "") -> DirectorError | None:
+    """The typed error inside a gradio error message, or None if it is not one of ours."""
+    start = message.find(ERROR_PREFIX)
+    if start < 0:
+        return None
+    try:
+        data: dict[str, Any] = json.loads(message[start + len(ERROR_PREFIX):])
+    except json.JSONDecodeError:
+        return ServerReplyError(f"unreadable error envelope: {message[:200]}")
+    return from_wire(data, job_id)

@@ -1,0 +1,216 @@
+"""What to generate (Wan2GP's settings keys), checked field by field and against a model's rules."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from .enums import MediaInput, OutputKind
+from .errors import InvalidSettingsError
+from .model_info import ModelInfo
+from .wire_model import WireModel
+
+MAX_PROMPT_CHARS = 10_000
+MAX_SEED = 2**32 - 1
+MAX_STEPS = 200
+
+
+_MEDIA_FIELDS = tuple(m.value for m in MediaInput)
+
+
+class GenerationSettings(WireModel):
+    """What to generate. Field names are Wan2GP's settings keys; None means the model's default."""
+
+    model_type: str = Field(min_length=1, max_length=200)
+    prompt: str
+    negative_prompt: str = Field("", max_length=MAX_PROMPT_CHARS)
+    resolution: str | None = None  # "WxH"
+    video_length: int | None = None  # frames
+    seed: int = -1  # -1: the server picks one and reports it
+    num_inference_steps: int | None = None
+    guidance_scale: float | None = None
+    flow_shift: float | None = None
+    sample_solver: str | None = None
+    image_start: Path | None = None
+    image_end: Path | None = None
+    video_source: Path | None = None
+    video_guide: Path | None = None
+    activated_loras: tuple[str, ...] = ()
+    loras_multipliers: tuple[float, ...] = ()
+    extra: dict[str, Any] = Field(default_factory=dict)  # other Wan2GP keys, passed through
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("the prompt is empty: describe the shot you want")
+        if len(value) > MAX_PROMPT_CHARS:
+            raise ValueError(f"the prompt is {len(value)} characters; the limit is {MAX_PROMPT_CHARS}")
+        return value
+
+    @field_validator("resolution")
+    @classmethod
+    def _resolution(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = value.lower().replace(" ", "").split("x")
+        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+            raise ValueError(f"'{value}' is not WIDTHxHEIGHT, e.g. '832x480'")
+        return f"{int(parts[0])}x{int(parts[1])}"
+
+    @field_validator("video_length")
+    @classmethod
+    def _frames(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError(f"{value} frames: a clip needs at least one frame")
+        return value
+
+    @field_validator("seed")
+    @classmethod
+    def _seed(cls, value: int) -> int:
+        if value != -1 and not 0 <= value <= MAX_SEED:
+            raise ValueError(f"{value} is out of range: use -1 for random or 0…{MAX_SEED}")
+        return value
+
+    @field_validator("num_inference_steps")
+    @classmethod
+    def _steps(cls, value: int | None) -> int | None:
+        if value is not None and not 1 <= value <= MAX_STEPS:
+            raise ValueError(f"{value} steps: use 1…{MAX_STEPS}")
+        return value
+
+    @field_validator("guidance_scale", "flow_shift")
+    @classmethod
+    def _finite_scale(cls, value: float | None) -> float | None:
+        if value is not None and (not math.isfinite(value) or not 0 <= value <= 100):
+            raise ValueError(f"{value} is out of range: use 0…100")
+        return value
+
+    @field_validator("extra")
+    @classmethod
+    def _extra(cls, value: dict[str, Any]) -> dict[str, Any]:
+        clash = sorted(set(value) & set(cls.model_fields))
+        if clash:
+            raise ValueError(f"set {', '.join(clash)} as its own field, not in extra")
+        if len(value) > 64:
+            raise ValueError("more than 64 extra settings")
+        return value
+
+    @model_validator(mode="after")
+    def _loras(self) -> GenerationSettings:
+        if self.loras_multipliers and len(self.loras_multipliers) != len(self.activated_loras):
+            raise ValueError(
+                f"loras_multipliers has {len(self.loras_multipliers)} values for "
+                f"{len(self.activated_loras)} LoRAs: give one per LoRA, or none"
+            )
+        return self
+
+    # -- derived
+
+    @property
+    def width(self) -> int:
+        return int((self.resolution or "0x0").split("x")[0])
+
+    @property
+    def height(self) -> int:
+        return int((self.resolution or "0x0").split("x")[1])
+
+    def media(self) -> dict[MediaInput, Path]:
+        """The media inputs that are set, keyed by kind."""
+        return {m: getattr(self, m.value) for m in MediaInput if getattr(self, m.value) is not None}
+
+    def without_media(self) -> GenerationSettings:
+        return self.model_copy(update={f: None for f in _MEDIA_FIELDS})
+
+    def resolved_for(self, model: ModelInfo) -> GenerationSettings:
+        """Check these settings against the model's rules and fill in its defaults.
+
+        Raises InvalidSettingsError naming the field, before anything is sent.
+        """
+        if self.model_type != model.id:
+            raise InvalidSettingsError("model_type", f"settings are for '{self.model_type}', not '{model.id}'")
+        resolution = self.resolution or model.default_resolution
+        if resolution not in model.resolutions:
+            raise InvalidSettingsError(
+                "resolution",
+                f"{model.id} does not offer {resolution}",
+                hint=f"pick one of {', '.join(model.resolutions[-8:])} … (or leave it empty for {model.default_resolution})",
+            )
+        frames = self.video_length if self.video_length is not None else model.default_frames
+        if model.output is OutputKind.IMAGE:
+            if frames != 1 and self.video_length is not None:
+                raise InvalidSettingsError("video_length", f"{model.id} makes still images: use 1 frame")
+            frames = 1
+        elif not model.is_valid_frame_count(frames):
+            if frames > model.frames_limit:
+                message = f"{frames} frames is beyond {model.id}'s limit of {model.frames_limit}"
+            elif frames < model.frames_minimum:
+                message = f"{frames} frames is below {model.id}'s minimum of {model.frames_minimum}"
+            else:
+                message = f"{frames} frames is off {model.id}'s frame grid ({model.frame_grid})"
+            raise InvalidSettingsError(
+                "video_length", message, hint=f"use {model.snap_frames(frames)} frames"
+            )
+        for media in self.media():
+            if not model.accepts(media):
+                accepted = ", ".join(m.value for m in model.media_inputs) or "no image or video input"
+                raise InvalidSettingsError(
+                    media.value,
+                    f"{model.id} does not take {media.value} (it takes {accepted})",
+                    hint="pick an image-to-video model, or remove the input",
+                )
+        for media in model.required_inputs:
+            if getattr(self, media.value) is None:
+                raise InvalidSettingsError(media.value, f"{model.id} needs {media.value}", hint="add an image")
+        return self.model_copy(
+            update={
+                "resolution": resolution,
+                "video_length": frames,
+                "num_inference_steps": self.num_inference_steps or model.default_steps,
+                "guidance_scale": model.default_guidance_scale if self.guidance_scale is None else self.guidance_scale,
+                "flow_shift": model.default_flow_shift if self.flow_shift is None else self.flow_shift,
+            }
+        )
+
+    def to_wan2gp(self) -> dict[str, Any]:
+        """The settings as Wan2GP's Export Settings JSON keys (media as path strings)."""
+        data: dict[str, Any] = {
+            key: value
+            for key, value in self.model_dump(mode="json", exclude={"extra", "loras_multipliers"}).items()
+            if value is not None
+        }
+        data["activated_loras"] = list(self.activated_loras)
+        data["loras_multipliers"] = " ".join(f"{m:g}" for m in self.loras_multipliers)
+        return {**self.extra, **data}
+
+
+def parse_settings(data: dict[str, Any] | GenerationSettings) -> GenerationSettings:
+    """Build settings from a dict, turning pydantic's error into one naming the field."""
+    if isinstance(data, GenerationSettings):
+        return data
+    try:
+        return GenerationSettings.model_validate(data)
+    except ValidationError as exc:
+        raise settings_error_from(exc) from None
+
+
+def settings_error_from(exc: ValidationError) -> InvalidSettingsError:
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "settings"
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "is not a setting this client knows; put Wan2GP-only keys in extra={...}"
+    return InvalidSettingsError(field, message)
+
+
+class SimulationOptions(WireModel):
+    """Knobs of the simulated engine, for demos and fault tests. The real engine ignores them."""
+
+    step_seconds: float | None = Field(None, ge=0, le=60)
+    fail_at_step: int | None = Field(None, ge=1)
+    hang_at_step: int | None = Field(None, ge=1)
+    exit_at_step: int | None = Field(None, ge=1)

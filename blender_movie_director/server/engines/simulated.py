@@ -1,0 +1,140 @@
+"""The simulated engine: no GPU, no weights. Real mp4s with the asked frames, fps and size.
+
+It walks the same phases as Wan2GP (load model, encode prompt, denoise step by step, decode, save)
+at a configurable pace, and can inject faults for tests: fail at step N, hang at step N (until
+cancelled), or kill the whole server process at step N.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ...common.catalog import CATALOG
+from ...common.enums import EngineName, MediaInput, OutputKind, Phase
+from ...common.errors import GenerationFailedError
+from ...common.filenames import clip_stem
+from ...common.messages import LoraList
+from ...common.model_info import ModelInfo
+from ...common.settings import GenerationSettings, SimulationOptions
+from .base import Engine, EngineJob, EngineOutput, concrete_seed
+from .render import FramePainter, RenderCancelled, write_mp4, write_png
+
+DEFAULT_STEP_SECONDS = 0.05
+
+
+class SimulatedEngine(Engine):
+    name = EngineName.SIMULATED
+
+    def __init__(self, step_seconds: float = DEFAULT_STEP_SECONDS, load_seconds: float = 0.3) -> None:
+        self.step_seconds = step_seconds
+        self.load_seconds = load_seconds
+        self._warm_model: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {"device": f"cpu (simulated, {platform.machine()})", "wan2gp_version": None,
+                "vram_total_gb": None, "vram_free_gb": None}
+
+    def models(self) -> list[ModelInfo]:
+        return list(CATALOG)
+
+    def model_defaults(self, model_type: str) -> dict[str, Any]:
+        model = self.model(model_type)
+        return {
+            "model_type": model.id, "prompt": "", "negative_prompt": "", "resolution": model.default_resolution,
+            "video_length": model.default_frames, "num_inference_steps": model.default_steps, "seed": -1,
+            "guidance_scale": model.default_guidance_scale, "flow_shift": model.default_flow_shift,
+            "activated_loras": [], "loras_multipliers": "",
+        }
+
+    def loras(self, model_type: str) -> LoraList:
+        return LoraList(model_type=self.model(model_type).id, supported=True, loras=())
+
+    def submit(
+        self,
+        job_id: str,
+        settings: GenerationSettings,
+        media: dict[MediaInput, Path],
+        output_dir: Path,
+        simulation: SimulationOptions | None,
+    ) -> EngineJob:
+        options = simulation or SimulationOptions()
+        model = self.model(settings.model_type)
+
+        def work(job: EngineJob) -> EngineOutput:
+            return self._run(job, model, settings, media, output_dir, options)
+
+        return EngineJob(job_id, work).start()
+
+    def _run(
+        self,
+        job: EngineJob,
+        model: ModelInfo,
+        settings: GenerationSettings,
+        media: dict[MediaInput, Path],
+        output_dir: Path,
+        options: SimulationOptions,
+    ) -> EngineOutput:
+        step_seconds = self.step_seconds if options.step_seconds is None else options.step_seconds
+        seed = concrete_seed(settings)
+        if self._warm_model != model.id:  # like Wan2GP, a model stays loaded between jobs
+            job.phase(Phase.LOADING_MODEL, f"Loading model {model.name}...")
+            job.sleep(self.load_seconds)
+            self._warm_model = model.id
+        job.phase(Phase.ENCODING_TEXT)
+        job.sleep(step_seconds)
+        total = settings.num_inference_steps or model.default_steps
+        for step in range(1, total + 1):
+            if options.exit_at_step == step:
+                print(f"simulated crash: exiting at step {step}", file=sys.stderr, flush=True)
+                os._exit(17)
+            if options.fail_at_step == step:
+                raise GenerationFailedError(f"simulated failure at step {step} of {total}", stage="inference",
+                                            job_id=job.job_id)
+            if options.hang_at_step == step:
+                job.log(f"simulated hang at step {step}")
+                job.sleep(10**9)
+            job.sleep(step_seconds)
+            job.progress_step(step, total)
+        job.phase(Phase.DECODING)
+        job.phase(Phase.SAVING)
+        return self._write(job, model, settings, media, output_dir, seed)
+
+    def _write(
+        self,
+        job: EngineJob,
+        model: ModelInfo,
+        settings: GenerationSettings,
+        media: dict[MediaInput, Path],
+        output_dir: Path,
+        seed: int,
+    ) -> EngineOutput:
+        frames = settings.video_length or model.default_frames
+        fps = float(model.fps)
+        output_dir.mkdir(parents=True, exist_ok=True)
+        inputs = ", ".join(f"{m.value}={p.name}" for m, p in media.items())
+        painter = FramePainter(
+            settings.width, settings.height, frames, seed, settings.prompt,
+            title=f"{model.id}  seed {seed}  {settings.resolution}" + (f"  [{inputs}]" if inputs else ""),
+            start_image=media.get(MediaInput.IMAGE_START),
+        )
+        metadata = {**settings.to_wan2gp(), "seed": seed, "engine": self.name.value,
+                    "creation_timestamp": int(time.time())}
+        stem = clip_stem(settings.prompt, seed, job.job_id)
+        if model.output is OutputKind.IMAGE:
+            path = output_dir / f"{stem}.png"
+            write_png(path, painter, metadata)
+        else:
+            path = output_dir / f"{stem}.mp4"
+            try:
+                write_mp4(path, painter, fps, metadata, audio=model.audio_output,
+                          should_stop=lambda: job.cancel_requested)
+            except RenderCancelled:
+                job.check_cancel()
+                raise
+        return EngineOutput(path=path, seed=seed, frames=frames, fps=fps, width=settings.width,
+                            height=settings.height, has_audio=model.audio_output and model.output is OutputKind.VIDEO)

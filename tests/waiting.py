@@ -1,0 +1,16 @@
+"""Waiting in tests: poll a condition until it holds, with a deadline that fails the test clearly."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, what: str, interval: float = 0.02) -> float:
+    """Poll `predicate` until it is true; returns the seconds it took. Fails the test after `timeout`."""
+    started = time.monotonic()
+    while not predicate():
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(interval)
+    return time.monotonic() - started
