@@ -215,6 +215,12 @@ class JobManager:
         except DirectorError as error:
             self._lost(client, error)
             return None
+        except Exception as exc:  # e.g. a dependency missing from this Blender: waiting jobs must still end
+            traceback.print_exc()
+            self._lost(client, DirectorError(
+                f"Movie Director could not talk to the server: {type(exc).__name__}: {exc}",
+                hint="reinstall the extension (a package it needs is missing or broken); the console has details"))
+            return None
         self._client = client
         self._set_server(ServerInfo(self.url, status=status, models=models))
         self._status_due = time.monotonic() + STATUS_INTERVAL

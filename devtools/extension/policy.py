@@ -17,14 +17,13 @@ LEFT_OUT = {
     # huggingface_hub wants it for Xet-backed Hub downloads; gradio_client never makes one, so it is
     # never imported (4 MB of binary per platform)
     "hf-xet": "never imported by gradio_client (Hub Xet downloads only)",
-    # Blender bundles these with `requests` in every version (4.2: certifi 2021.10.8, idna 3.3;
-    # 5.0: certifi 2025.4.26, idna 3.10). A copy of ours would come after Blender's on sys.path in the
-    # session it is installed in and before it after a restart, changing them for every add-on. httpx
-    # only calls certifi.where() and idna.encode/decode, which all of those versions have.
-    "certifi": "shipped with Blender (beside requests)",
-    "idna": "shipped with Blender (beside requests)",
 }
-# Bundled although Blender ships a copy: typing_extensions (5.0 has 4.14.1; pydantic asks for >=4.16
+# Bundled although Blender ships a copy: certifi and idna (httpx needs them; official builds ship them
+# beside `requests`, but distribution builds such as Debian's use the system Python without them, and
+# the add-on could not talk to any server there). Ours come after Blender's copies on sys.path in the
+# session the extension is installed in, and first after a restart; httpx only calls certifi.where() and
+# idna.encode/decode, which every version has.
+# Also bundled although Blender ships a copy: typing_extensions (5.0 has 4.14.1; pydantic asks for >=4.16
 # and 4.2–4.5 have none; it only ever adds, so ours shadowing 5.0's after a restart is harmless, and
 # tests/packaging runs the add-on with 5.0's copy first). colorama: tqdm's requirement on Windows; a pure
 # wheel, so blender_ext puts it in every zip (25 kB).

@@ -61,3 +61,4 @@ def test_one_bad_record_is_set_aside_and_the_others_survive(tmp_path: Path) -> N
     manager._flush_journals()  # rewriting the journal keeps the unreadable entry as it was
     kept = json.loads((tmp_path / "journal.json").read_text())
     assert kept["unreadable"] == [{"id": "broken", "state": "??"}] and [j["id"] for j in kept["jobs"]] == ["done1"]
+
