@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import bpy
 import pytest
@@ -11,6 +12,7 @@ from blender_movie_director.client.wan2gp_client import Wan2GPClient
 from blender_movie_director.launcher.process import free_port
 from devtools.blender import jobs_finished
 from devtools.main_thread import socket_calls_on_main_thread
+from devtools.recording_layout import RecordingLayout
 from tests.waiting import wait_until
 
 SHOT = dict(model="t2v_1.3B", resolution="448x256")
@@ -323,8 +325,8 @@ def test_reopening_after_a_crash_places_finished_clips_and_offers_retry(addon, s
     assert stored[done.id].placed and stored["interrupted1"].state.value == "interrupted"
 
 
-def test_every_panel_draws_with_jobs_in_every_state(addon, scene, drive, mocker) -> None:
-    """Draw code runs for real against the add-on's state; only the layout is a stand-in (no UI in bpy)."""
+def test_every_panel_draws_what_a_user_needs_with_jobs_in_every_state(addon, scene, drive) -> None:
+    """Draw code runs for real against the add-on's state into a layout that records what it shows."""
     set_shot(scene, "drawn")
     bpy.ops.movie_director.generate()
     drive(all_done(addon))
@@ -333,17 +335,31 @@ def test_every_panel_draws_with_jobs_in_every_state(addon, scene, drive, mocker)
     manager = addon.ui.addon.manager()
     record = manager.jobs()[-1]
     for state in ("queued", "running", "failed", "cancelled"):
-        manager._records[f"fake-{state}"] = record.model_copy(update={"id": f"fake-{state}", "state": type(record.state)(state),
-                                                                       "error": "boom" if state == "failed" else ""})
+        manager._records[f"fake-{state}"] = record.model_copy(update={
+            "id": f"fake-{state}", "state": type(record.state)(state),
+            "error": "the engine ran out of memory at step 3" if state == "failed" else "",
+            "error_hint": "use a smaller resolution" if state == "failed" else ""})
+    drawn = {}
     try:
         for name in ("MOVIE_DIRECTOR_PT_server", "MOVIE_DIRECTOR_PT_generate", "MOVIE_DIRECTOR_PT_jobs",
                      "MOVIE_DIRECTOR_PT_strip"):
             panel_class = getattr(bpy.types, name)
-            layout = mocker.MagicMock()
-            panel = mocker.MagicMock(layout=layout)
             assert panel_class.poll(bpy.context) if hasattr(panel_class, "poll") else True
-            panel_class.draw(panel, bpy.context)
-            assert layout.mock_calls, f"{name} drew nothing"
+            layout = RecordingLayout()
+            panel_class.draw(SimpleNamespace(layout=layout), bpy.context)
+            drawn[name] = layout
     finally:
         for state in ("queued", "running", "failed", "cancelled"):
             manager._records.pop(f"fake-{state}", None)
+    server_panel, shot, jobs, strip_panel = drawn.values()
+    assert "Connect" in server_panel.texts() and "movie_director.connect" in server_panel.operators()
+    assert any(t.startswith("Simulated") for t in server_panel.texts())  # engine, not a raw id
+    assert any("WanGP" in t for t in server_panel.texts())  # Wan2GP asks integrations to name it
+    assert "Prompt" in shot.texts() and {"model", "prompt"} <= set(shot.props())
+    assert "movie_director.generate" in shot.operators()
+    job_text = " ".join(jobs.texts())
+    assert "the engine ran out of memory at step 3" in job_text and "use a smaller resolution" in job_text
+    assert "Retry" in jobs.texts() and "Details" in jobs.texts()
+    assert "movie_director.cancel_job" in jobs.operators()  # the queued and running ones
+    strip_text = " ".join(strip_panel.texts())
+    assert "t2v_1.3B" in strip_text and f"seed {strip['bmd_seed']}" in strip_text
