@@ -2,19 +2,14 @@ import bpy
 
 from ...common.errors import DirectorError
 from .. import properties, queueing
-from ._common import report_error
+from ._common import SceneOperator, report_error
 
 
-class MOVIE_DIRECTOR_OT_generate(bpy.types.Operator):
+class MOVIE_DIRECTOR_OT_generate(SceneOperator, bpy.types.Operator):
     """Queue a clip from the Director panel's prompt; it lands at the playhead when done"""
 
     bl_idname = "movie_director.generate"
     bl_label = "Generate"
-    bl_options = {"REGISTER"}
-
-    @classmethod
-    def poll(cls, context: bpy.types.Context) -> bool:
-        return context.scene is not None
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         props = context.scene.movie_director

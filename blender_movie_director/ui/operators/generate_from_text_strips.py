@@ -2,18 +2,18 @@ import bpy
 
 from ...common.errors import DirectorError
 from .. import compat, properties, queueing
+from ._common import SceneOperator
 
 
-class MOVIE_DIRECTOR_OT_generate_from_text_strips(bpy.types.Operator):
+class MOVIE_DIRECTOR_OT_generate_from_text_strips(SceneOperator, bpy.types.Operator):
     """Turn each selected text strip into a shot: its text is the prompt, its place and length the slot"""
 
     bl_idname = "movie_director.generate_from_text_strips"
     bl_label = "Generate from Text Strips"
-    bl_options = {"REGISTER"}
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
-        return context.scene is not None and context.scene.sequence_editor is not None
+        return super().poll(context) and context.scene.sequence_editor is not None
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         props = context.scene.movie_director

@@ -6,7 +6,7 @@ import bpy
 from ...common.enums import MediaInput, ModelCategory
 from ...common.errors import DirectorError
 from .. import addon, compat, properties, queueing
-from ._common import report_error
+from ._common import SceneOperator, report_error
 
 
 def still_of_active_strip(context: bpy.types.Context) -> Path:
@@ -29,16 +29,11 @@ def still_of_active_strip(context: bpy.types.Context) -> Path:
     return target
 
 
-class MOVIE_DIRECTOR_OT_image_to_video(bpy.types.Operator):
+class MOVIE_DIRECTOR_OT_image_to_video(SceneOperator, bpy.types.Operator):
     """Animate the active image strip (or the frame under the playhead) with an image-to-video model"""
 
     bl_idname = "movie_director.image_to_video"
     bl_label = "Image to Video"
-    bl_options = {"REGISTER"}
-
-    @classmethod
-    def poll(cls, context: bpy.types.Context) -> bool:
-        return context.scene is not None
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         props = context.scene.movie_director
