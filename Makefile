@@ -16,12 +16,23 @@ test:
 	bash scripts/setup.sh
 	.venv/client/bin/ruff check .
 	.venv/client/bin/mypy
-	.venv/client/bin/python -m pytest
+	.venv/client/bin/python -m pytest -m "not program"
 	.venv/blender-4.2/bin/python -m pytest tests/blender
 	.venv/blender-4.5/bin/python -m pytest tests/blender
 	.venv/blender-5.0/bin/python -m pytest tests/blender
 	.venv/blender-4.5/bin/python -m pytest tests/packaging
 	.venv/blender-5.0/bin/python -m pytest tests/packaging
+	bash scripts/real_blender.sh
+	.venv/blender-5.0/bin/python scripts/build_extension.py
+	.venv/client/bin/python -m pytest -m program tests/program
+
+# the README's pictures, taken in the real Blender program (Debian's 4.3 in a chroot, on Xvfb): docs/screenshots/
+.PHONY: screenshots
+screenshots:
+	bash scripts/setup.sh client server blender-5.0
+	bash scripts/real_blender.sh
+	.venv/blender-5.0/bin/python scripts/build_extension.py
+	.venv/client/bin/python scripts/screenshots.py
 
 setup:
 	bash scripts/setup.sh
