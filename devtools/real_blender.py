@@ -27,11 +27,9 @@ from typing import Protocol
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_ROOT = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "blender_movie_director" / "trixie-blender"
-SETUP_SCRIPT = REPO / "scripts" / "real_blender.sh"
 IN_BLENDER = REPO / "devtools" / "in_blender"  # the scripts that run inside real Blender
 DIST = REPO / "build" / "extension" / "dist"
 BUILDER = REPO / ".venv" / "blender-5.0" / "bin" / "python"  # has Blender's blender_ext.py (make extension)
-ADDON = "bl_ext.user_default.blender_movie_director"
 SCREEN = (1280, 1024)
 
 
@@ -329,12 +327,6 @@ def ensure_zip() -> Path:
     if path is None:
         raise RuntimeError(f"scripts/build_extension.py made no linux-x64 zip in {DIST}")
     return path
-
-
-def ensure_chroot() -> Path:
-    """Build the chroot when missing (scripts/real_blender.sh; a few minutes, once)."""
-    subprocess.run(["bash", str(SETUP_SCRIPT)], check=True)
-    return check_available()
 
 
 # ------------------------------------------------------------------------------------------ the tour
