@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from ..common.atomic import write_json_atomically
-from ..common.errors import ClipNotSavedError
+from ..common.errors import ClipNotSavedError, ServerReplyError
 from ..common.filenames import slug
 from ..common.media_check import is_image_header, is_video_header
-from ..common.messages import JobResult
+from ..common.messages import GenerateReply, JobResult
 
 
 def rescue_dir() -> Path:
@@ -44,6 +45,17 @@ def keep_clip(downloaded: Path, output_name: str, output_dir: Path) -> tuple[Pat
         note = "" if not failures else f"{failures[0]}; the clip was kept in {folder}"
         return target, note
     raise ClipNotSavedError("; ".join(failures), kept_at=downloaded)
+
+
+def store_clip(downloaded: Path, reply: GenerateReply, output_dir: Path, submitted_at: float) -> JobResult:
+    """Check a downloaded clip, keep it (keep_clip) and write its sidecar: the finished job's JobResult."""
+    if not downloaded.is_file() or downloaded.stat().st_size == 0:
+        raise ServerReplyError(f"the clip {reply.output_name} did not arrive (empty or missing download)")
+    if not looks_like_media(downloaded):
+        raise ServerReplyError(f"{reply.output_name} is not a video or an image")
+    target, note = keep_clip(downloaded, reply.output_name, output_dir)
+    return write_sidecar(JobResult(**reply.model_dump(), video_path=target, sidecar_path=target.with_suffix(".json"),
+                                   submitted_at=submitted_at, downloaded_at=time.time(), note=note))
 
 
 def write_sidecar(result: JobResult) -> JobResult:

@@ -16,15 +16,24 @@ from pydantic import ValidationError
 
 from ..common import hints, protocol
 from ..common.enums import JobState, Phase
-from ..common.errors import DirectorError, GenerationFailedError, JobCancelledError, JobTimeoutError, ServerReplyError
+from ..common.errors import (
+    DirectorError,
+    GenerationFailedError,
+    JobCancelledError,
+    JobTimeoutError,
+    ServerReplyError,
+    ServerUnavailableError,
+)
 from ..common.messages import CancelReply, GenerateReply, JobResult, JobStatus
 from ..common.progress import overall_progress
 from ..common.settings import GenerationSettings
-from .clip_store import keep_clip, looks_like_media, write_sidecar
+from .clip_store import store_clip
 
 
 class JobServer(Protocol):
     """What a job handle needs from the client that made it (Wan2GPClient is one)."""
+
+    url: str
 
     def is_alive(self, timeout: float | None = None) -> bool: ...
 
@@ -60,6 +69,10 @@ class GenerationJob:
     # ------------------------------------------------------------ status
 
     def done(self) -> bool:
+        """True once the job ended, the server included: a server that hangs (silent and failing its
+        health probe) ends the job too, so a `while not job.done()` loop always ends."""
+        if self._final is None and not self._gradio_job.done():
+            self.check_alive()
         return self._final is not None or self._gradio_job.done()
 
     def status(self) -> JobStatus:
@@ -195,6 +208,8 @@ class GenerationJob:
         if isinstance(exc, AppError):
             return protocol.decode_error(str(exc), self.id) or GenerationFailedError(
                 str(exc), stage="server", job_id=self.id)
+        if _never_sent(exc):  # refused before the job was sent: safe to send again once the server is back
+            return ServerUnavailableError(self._client.url, f"the job was not sent: {type(exc).__name__}")
         if isinstance(exc, (concurrent.futures.CancelledError, KeyError)):
             # how gradio reports a stream that ended without a result: the server died mid-job
             if self._cancel_requested:
@@ -211,14 +226,7 @@ class GenerationJob:
             reply = GenerateReply.model_validate_json(reply_json)
         except (TypeError, ValueError, ValidationError) as exc:
             raise ServerReplyError(f"/generate returned {type(outputs).__name__}: {str(exc)[:300]}") from None
-        downloaded = Path(_file_path(file_out))
-        if not downloaded.is_file() or downloaded.stat().st_size == 0:
-            raise ServerReplyError(f"the clip {reply.output_name} did not arrive (empty or missing download)")
-        if not looks_like_media(downloaded):
-            raise ServerReplyError(f"{reply.output_name} is not a video or an image")
-        target, note = keep_clip(downloaded, reply.output_name, self.output_dir)
-        return write_sidecar(JobResult(**reply.model_dump(), video_path=target, sidecar_path=target.with_suffix(".json"),
-                                       submitted_at=self.submitted_at, downloaded_at=time.time(), note=note))
+        return store_clip(Path(_file_path(file_out)), reply, self.output_dir, self.submitted_at)
 
     # ------------------------------------------------------------ cancel
 
@@ -243,6 +251,13 @@ class GenerationJob:
             while not self._gradio_job.done() and time.monotonic() < deadline:
                 time.sleep(0.02)
         self._cancel_settled = True
+
+
+def _never_sent(exc: Exception) -> bool:
+    """A refused or timed-out connect: the request never reached the server."""
+    import httpx
+
+    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, ConnectionRefusedError))
 
 
 def _file_path(file_out: Any) -> str:

@@ -34,6 +34,7 @@ from ..common.errors import (
     ServerReplyError,
     ServerUnavailableError,
 )
+from ..common.job_lookup import JobLookup
 from ..common.media_check import check_media_file
 from ..common.messages import (
     API_VERSION,
@@ -46,7 +47,8 @@ from ..common.messages import (
 )
 from ..common.model_info import ModelInfo
 from ..common.settings import GenerationSettings, SimulationOptions, parse_settings
-from .job import GenerationJob
+from .attached_job import AttachedJob
+from .job import GenerationJob, _file_path
 from .transport import is_transport_error, open_gradio_client, probe
 
 SMALL_CALL_TIMEOUT = 15.0  # status, models, cancel: answers in milliseconds on a healthy server
@@ -207,6 +209,24 @@ class Wan2GPClient:
         """Ask the server to stop a job (running: the engine stops; queued: it never starts)."""
         return _parse(CancelReply, self._call_json(protocol.CANCEL, job_id), protocol.CANCEL)
 
+    def job_result(self, job_id: str) -> tuple[JobLookup, Path | None]:
+        """How a job stands on the server, by id; for a finished one also its clip, downloaded (the
+        path is in this client's download folder: keep it with clip_store, or use attach())."""
+        outputs: Any = self._call(protocol.JOB_RESULT, job_id)
+        try:
+            file_out, text = outputs
+            lookup = JobLookup.model_validate_json(text)
+        except (TypeError, ValueError) as exc:
+            raise ServerReplyError(f"{protocol.JOB_RESULT} returned {type(outputs).__name__}: {str(exc)[:300]}") from None
+        return lookup, (Path(_file_path(file_out)) if file_out else None)
+
+    def attach(self, job_id: str, settings: GenerationSettings, *, output_dir: str | Path | None = None,
+               submitted_at: float | None = None) -> AttachedJob:
+        """Follow a job this client sent earlier (or another session did) by asking the server about it:
+        a finished clip is fetched, not rendered again."""
+        return AttachedJob(self, job_id, settings, Path(output_dir) if output_dir else self.output_dir,
+                           submitted_at=submitted_at)
+
     def server_jobs(self) -> list[ServerJobRecord]:
         """The server's own record of recent jobs (what ran, when, how it ended)."""
         return [_parse(ServerJobRecord, item, protocol.JOBS) for item in self._call_json(protocol.JOBS)]
@@ -239,12 +259,15 @@ class Wan2GPClient:
         *,
         output_dir: str | Path | None = None,
         simulation: SimulationOptions | Mapping[str, Any] | None = None,
+        job_id: str | None = None,
     ) -> GenerationJob:
-        """Validate, upload media, queue the job; returns at once with a GenerationJob."""
+        """Validate, upload media, queue the job; returns at once with a GenerationJob. `job_id` (8–64
+        letters, digits, - or _) names the job on the server: choose it before sending to be able to
+        ask about the job later (attach) whatever happens to this connection."""
         from gradio_client import handle_file
 
         resolved = self.validate(settings)
-        job_id = uuid.uuid4().hex[:16]
+        job_id = job_id or new_job_id()
         if simulation is not None and not isinstance(simulation, SimulationOptions):
             simulation = SimulationOptions.model_validate(dict(simulation))
         request = GenerateRequest(job_id=job_id, settings=resolved.without_media(), simulation=simulation)
@@ -279,6 +302,10 @@ class Wan2GPClient:
         submit_options = {k: settings.pop(k) for k in ("output_dir", "simulation") if k in settings}
         return self.generate({**settings, "model_type": model.id, "prompt": prompt}, timeout=timeout,
                              **submit_options)
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex[:16]
 
 
 def _parse(model: type[BaseModel], data: Any, endpoint: str) -> Any:

@@ -11,7 +11,8 @@ act on (`message`) and what to do about it (`hint`), kept apart so the UI can sh
     ├── JobError                        a job did not produce a clip
     │   ├── GenerationFailedError       the engine failed (carries the stage)
     │   ├── JobCancelledError
-    │   └── JobTimeoutError             also a TimeoutError: the wait ended, the job may run on
+    │   ├── JobTimeoutError             also a TimeoutError: the wait ended, the job may run on
+    │   └── JobGoneError                the server has no record of a job it was sent (Retry renders it)
     ├── ClipNotSavedError               a finished clip could not be written anywhere
     ├── LaunchError                     a local server did not start
     ├── Wan2GPInstallError              a Wan2GP folder or its Python is not usable
@@ -178,6 +179,23 @@ class JobTimeoutError(JobError, TimeoutError):
             job_id=job_id,
             hint="the job may still be running on the server: wait longer, or cancel it",
         )
+
+
+class JobGoneError(JobError):
+    """The server has no record of a job this client had sent (it never arrived, the server restarted
+    or died with it, or its finished output is no longer kept): nothing to fetch, Retry renders it."""
+
+    kind = "job_gone"
+
+    def __init__(self, job_id: str, message: str = "", *, expired: bool = False) -> None:
+        self.expired = expired
+        super().__init__(
+            message or "the server has no record of this job (it never started there, or the server restarted)",
+            job_id=job_id, hint="press Retry to render it again (same seed)")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], job_id: str = "") -> DirectorError:
+        return cls(job_id, str(data.get("message", "")))
 
 
 class ClipNotSavedError(DirectorError):

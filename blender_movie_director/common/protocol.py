@@ -18,7 +18,8 @@ MODELS = "/models"
 MODEL_DEFAULTS = "/model_defaults"
 LORAS = "/loras"
 JOBS = "/jobs"
-REQUIRED_ENDPOINTS = (GENERATE, CANCEL, SERVER_STATUS, MODELS, MODEL_DEFAULTS, LORAS, JOBS)
+JOB_RESULT = "/job_result"  # how a job stands by id, with its clip when finished (reattach, no re-render)
+REQUIRED_ENDPOINTS = (GENERATE, CANCEL, SERVER_STATUS, MODELS, MODEL_DEFAULTS, LORAS, JOBS, JOB_RESULT)
 
 # /generate's media upload slots, in order after the request JSON
 MEDIA_SLOTS = ("image_start", "image_end", "video_source", "video_guide")

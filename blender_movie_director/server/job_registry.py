@@ -31,6 +31,12 @@ class JobRegistry:
         with self._lock:
             return job_id in self._cancelled_early
 
+    def arrive(self, job_id: str, model_type: str) -> None:
+        """The job reached /generate and waits for the GPU (so /job_result knows it is coming)."""
+        with self._lock:
+            if job_id not in self._records:
+                self._put(ServerJobRecord(job_id=job_id, model_type=model_type, state=JobState.QUEUED))
+
     def start(self, job_id: str, model_type: str, total_steps: int, job: EngineJob) -> None:
         with self._lock:
             self._running[job_id] = job

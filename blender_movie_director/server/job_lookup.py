@@ -1,0 +1,51 @@
+"""/job_result: how one job stands, by id, and its clip when it finished (from the result shelf).
+
+A client asks this after it lost a job's connection (Blender crashed, the server restarted, the
+network dropped) or before a Retry, so that a finished clip is fetched and not rendered again, and
+a job that is still running is followed to its end.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..common.enums import JobState
+from ..common.job_lookup import JOB_ID_PATTERN, JobLookup, ServerJobState
+from ..common.messages import ServerJobRecord
+from .job_registry import JobRegistry
+from .result_shelf import ResultShelf
+
+_FROM_REGISTRY = {
+    JobState.QUEUED: ServerJobState.WAITING, JobState.SUBMITTING: ServerJobState.WAITING,
+    JobState.RUNNING: ServerJobState.RUNNING, JobState.DOWNLOADING: ServerJobState.RUNNING,
+    JobState.FAILED: ServerJobState.FAILED, JobState.CANCELLED: ServerJobState.CANCELLED,
+    JobState.INTERRUPTED: ServerJobState.FAILED,
+}
+
+
+def lookup_job(registry: JobRegistry, shelf: ResultShelf, job_id: str) -> tuple[str | None, str]:
+    """(the output's path or None, JobLookup as JSON)."""
+    job_id = (job_id or "").strip()
+    if not re.match(JOB_ID_PATTERN, job_id):
+        return None, JobLookup(job_id=job_id[:64], state=ServerJobState.UNKNOWN,
+                               message="not a job id this server hands out").model_dump_json()
+    shelved = shelf.get(job_id)
+    if isinstance(shelved, tuple):
+        reply, output, kept_until = shelved
+        return str(output), JobLookup(job_id=job_id, state=ServerJobState.SUCCEEDED, reply=reply,
+                                      kept_until=kept_until).model_dump_json()
+    record = _record(registry, job_id)
+    if record is None or record.state is JobState.SUCCEEDED:
+        state = ServerJobState.EXPIRED if shelved is False or record is not None else ServerJobState.UNKNOWN
+        message = ("it finished, but its output is no longer kept on the server" if state is ServerJobState.EXPIRED
+                   else "the server has no record of it (it never started here, or the server restarted)")
+        return None, JobLookup(job_id=job_id, state=state, message=message).model_dump_json()
+    return None, JobLookup(job_id=job_id, state=_FROM_REGISTRY[record.state], step=record.step,
+                           total_steps=record.total_steps, message=record.message).model_dump_json()
+
+
+def _record(registry: JobRegistry, job_id: str) -> ServerJobRecord | None:
+    for record in reversed(registry.history()):
+        if record.job_id == job_id:
+            return record
+    return None
