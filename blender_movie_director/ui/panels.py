@@ -22,25 +22,31 @@ class MOVIE_DIRECTOR_PT_server(_DirectorPanel, bpy.types.Panel):
         layout = self.layout
         info = addon.manager().server
         local = server_control.state()
+        url = addon.server_url()  # what the preferences say now, even before Connect
+        connected = info.connected and info.url.rstrip("/") == url.rstrip("/")
         row = layout.row(align=True)
-        row.label(text=info.url, icon="LINKED" if info.connected else "UNLINKED")
+        row.label(text=url, icon="LINKED" if connected else "UNLINKED")
         row.operator(server.MOVIE_DIRECTOR_OT_connect.bl_idname, text="Connect", icon="PLUGIN")
-        if info.status is not None:
+        if info.status is not None and connected:
             s = info.status
-            engine = "WanGP" if s.engine.value == "wangp" else s.engine.value.capitalize()
-            version = f" {s.wan2gp_version}" if s.wan2gp_version else ""
-            layout.label(text=f"{engine}{version} · {s.device}"
-                              + (f" · {s.vram_free_gb:.0f}/{s.vram_total_gb:.0f} GB free" if s.vram_total_gb else ""))
+            if s.engine.value == "wangp":
+                version = f" {s.wan2gp_version}" if s.wan2gp_version else ""
+                layout.label(text=f"WanGP{version} · {s.device}"
+                                  + (f" · {s.vram_free_gb:.0f}/{s.vram_total_gb:.0f} GB free" if s.vram_total_gb else ""))
+            else:
+                layout.label(text="Simulated engine (no GPU: test clips, no AI)")
             waiting = s.queue_length or 0
             layout.label(text=(f"Generating · {waiting} waiting" if s.busy else f"Idle · {waiting} waiting"),
                          icon="RENDER_ANIMATION" if s.busy else "TIME")
         elif info.error:
             _error_lines(layout, info.error, info.error_hint)
+        elif not connected:
+            layout.label(text="Not connected: press Connect", icon="INFO")
         if local["starting"]:
             layout.label(text="Starting the local server…", icon="SORTTIME")
         elif local["running"]:
             layout.operator(server.MOVIE_DIRECTOR_OT_stop_server.bl_idname, icon="CANCEL")
-        else:
+        elif not connected:  # a server that answers needs no starting
             layout.operator(server.MOVIE_DIRECTOR_OT_start_server.bl_idname, icon="PLAY")
         if local["error"]:
             _error_lines(layout, str(local["error"]), str(local.get("hint", "")))
@@ -61,7 +67,7 @@ class MOVIE_DIRECTOR_PT_generate(_DirectorPanel, bpy.types.Panel):
         layout.prop(props, "prompt", text="")
         layout.prop(props, "negative_prompt")
         row = layout.row(align=True)
-        row.prop(props, "use_seconds", toggle=True)
+        row.prop(props, "use_seconds", text="Seconds" if props.use_seconds else "Frames", toggle=True)
         row.prop(props, "seconds" if props.use_seconds else "frames", text="")
         if model is not None:
             frames = props.frame_count(model)
@@ -100,26 +106,26 @@ class MOVIE_DIRECTOR_PT_jobs(_DirectorPanel, bpy.types.Panel):
         if not records:
             layout.label(text="No jobs yet")
             return
-        for record in records[:20]:
+        for record in records[:JOBS_SHOWN]:
             box = layout.box()
+            text_block.draw(box, record.label, width=40, icon=_STATE_ICONS.get(record.state, "DOT"), max_lines=2)
             row = box.row(align=True)
-            row.label(text=record.label, icon=_STATE_ICONS.get(record.state, "DOT"))
-            if not record.state.is_terminal:
-                op = row.operator(manage_jobs.MOVIE_DIRECTOR_OT_cancel_job.bl_idname, text="", icon="X")
-                op.job_id = record.id
-            else:
-                op = row.operator(manage_jobs.MOVIE_DIRECTOR_OT_retry_job.bl_idname, text="Retry", icon="RECOVER_LAST")
-                op.job_id = record.id
             status = record.status
             text = status.phase_label if status else record.state.value.capitalize()
             if status and status.step and status.total_steps and record.state is JobState.RUNNING:
                 text += f" {status.step}/{status.total_steps}"
             if status and status.eta_seconds is not None and record.state is JobState.RUNNING:
                 text += f" · {status.eta_seconds:.0f}s left"
-            if record.state is JobState.RUNNING and hasattr(box, "progress"):
-                box.progress(factor=record.progress, type="BAR", text=text)
+            row = row.split(factor=0.64, align=True)  # the bar gets room; the button stays readable
+            if record.state is JobState.RUNNING and hasattr(row, "progress"):
+                row.progress(factor=record.progress, type="BAR", text=text)
             else:
-                box.label(text=text)
+                row.label(text=text)
+            if not record.state.is_terminal:
+                op = row.operator(manage_jobs.MOVIE_DIRECTOR_OT_cancel_job.bl_idname, text="Cancel", icon="X")
+            else:
+                op = row.operator(manage_jobs.MOVIE_DIRECTOR_OT_retry_job.bl_idname, text="Retry", icon="RECOVER_LAST")
+            op.job_id = record.id
             if record.result is not None and record.result.note:
                 box.label(text=record.result.note[:90], icon="INFO")
             error = record.error or tick.placement_error(record.id)
@@ -128,6 +134,8 @@ class MOVIE_DIRECTOR_PT_jobs(_DirectorPanel, bpy.types.Panel):
                 op = box.operator(manage_jobs.MOVIE_DIRECTOR_OT_show_job_error.bl_idname, text="Details",
                                   icon="TEXT")
                 op.job_id = record.id
+        if len(records) > JOBS_SHOWN:
+            layout.label(text=f"… and {len(records) - JOBS_SHOWN} older jobs", icon="BLANK1")
         layout.operator(manage_jobs.MOVIE_DIRECTOR_OT_clear_finished.bl_idname, icon="TRASH")
 
 
@@ -150,6 +158,8 @@ class MOVIE_DIRECTOR_PT_strip(_DirectorPanel, bpy.types.Panel):
         row.operator(regenerate.MOVIE_DIRECTOR_OT_regenerate.bl_idname, text="Variation",
                      icon="SHADERFX").variation = True
 
+
+JOBS_SHOWN = 6  # the newest; more would push the other panels off a 1024-pixel screen
 
 _STATE_ICONS = {
     JobState.SUBMITTING: "EXPORT", JobState.QUEUED: "SORTTIME", JobState.RUNNING: "RENDER_ANIMATION",

@@ -9,11 +9,20 @@ from ..common.addresses import DEFAULT_URL
 from .addon import ADDON_PACKAGE
 
 
+def _server_url_changed(self, context) -> None:
+    """The job manager follows the preference at once (the Server panel shows it; Connect refreshes)."""
+    from .addon import manager_if_running, server_url
+
+    manager = manager_if_running()
+    if manager is not None:
+        manager.set_url(server_url())
+
+
 class MOVIE_DIRECTOR_preferences(bpy.types.AddonPreferences):
     bl_idname = ADDON_PACKAGE
 
-    server_url: StringProperty(name="Server URL", default=DEFAULT_URL,
-                               description="The Director server (started by the launcher)")
+    server_url: StringProperty(name="Server URL", default=DEFAULT_URL, update=_server_url_changed,
+                               description="The Director server (Start Server in the Director panel starts one here)")
     server_user: StringProperty(name="User", description="Login for a server started with BMD_SERVER_AUTH")
     server_password: StringProperty(name="Password", subtype="PASSWORD", options={"HIDDEN", "SKIP_SAVE"},
                                     description="Kept for this session only (or set BMD_SERVER_AUTH)")

@@ -18,6 +18,8 @@ from ..common.settings import SimulationOptions, parse_settings
 from ..jobs.records import JobRecord, Slot
 from . import addon, sequencer
 
+LABEL_CHARS = 120  # the Jobs panel wraps a job's label over two lines
+
 
 def known_models() -> dict[str, ModelInfo]:
     """The server's catalog once connected; before that, the built-in one (the server re-checks)."""
@@ -61,6 +63,6 @@ def queue_generation(
     if simulation is not None and not isinstance(simulation, SimulationOptions):
         simulation = SimulationOptions.model_validate(simulation)
     record = manager.submit(resolved, Slot(scene=scene.name, channel=channel, frame_start=frame_start, frames=slot_frames), addon.output_dir(),
-                            label=label or resolved.prompt[:40], simulation=simulation)
+                            label=label or resolved.prompt[:LABEL_CHARS], simulation=simulation)
     sequencer.add_placeholder(scene, record)
     return record

@@ -29,7 +29,7 @@ class MOVIE_DIRECTOR_OT_generate_from_text_strips(SceneOperator, bpy.types.Opera
             settings = props.to_settings(prompt=strip.text, video_length=frames)
             try:
                 queueing.queue_generation(context.scene, settings, channel=strip.channel + 1,
-                                          frame_start=int(strip.frame_final_start), label=strip.text[:40])
+                                          frame_start=int(strip.frame_final_start), label=strip.text[:queueing.LABEL_CHARS])
                 queued.append(strip.name)
             except DirectorError as error:
                 failed.append(f"{strip.name}: {error}")
