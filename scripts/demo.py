@@ -73,7 +73,7 @@ def main() -> int:
     print("starting the simulated Director server…", flush=True)
     server = launcher.start_server(launcher.LaunchConfig(
         python=launcher.find_server_python(), state_dir=OUT / "server", output_dir=OUT / "server" / "outputs",
-        port=0, step_seconds=0.03))
+        port=0, step_seconds=0.03, allow_test_controls=True))
     try:
         return direct(server)
     finally:

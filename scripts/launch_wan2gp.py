@@ -44,6 +44,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, help="seconds to wait for the server to answer "
                         "(default 90, or 900 with Wan2GP: its first start compiles and loads a lot)")
     parser.add_argument("--quiet", action="store_true", help="do not show the server's start-up lines")
+    parser.add_argument("--insecure-no-login", action="store_true",
+                        help="allow a non-loopback --host without a login (BMD_SERVER_AUTH); always warned about")
     add_wan2gp_flags(parser)
     return parser.parse_args(argv)
 
@@ -78,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
             config = launcher.LaunchConfig(
                 python=python, state_dir=args.state_dir, output_dir=args.output_dir, host=args.host,
                 port=args.port, wan2gp_dir=install.root, wan2gp_args=wan2gp_cli_args(args))
+        config.insecure_no_login = args.insecure_no_login
+        warning = launcher.exposure_warning(config)
+        if warning:  # printed whatever --quiet says
+            print(warning, file=sys.stderr, flush=True)
         started = time.monotonic()
         server = launcher.start_server(config, wait_timeout=args.timeout, on_output=show)
     except DirectorError as error:

@@ -28,7 +28,7 @@ def start_test_server(tmp: Path, flavour: str = "gradio5", step_seconds: float =
     if not python.exists():
         pytest.fail(f"no server environment at {python}: run `bash scripts/setup.sh` first")
     config = launcher.LaunchConfig(python=python, state_dir=tmp / "state", output_dir=tmp / "server_out",
-                                   port=0, step_seconds=step_seconds)
+                                   port=0, step_seconds=step_seconds, allow_test_controls=True)
     return launcher.start_server(config)
 
 

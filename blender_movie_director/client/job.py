@@ -89,6 +89,11 @@ class GenerationJob:
         if self._gradio_job.done():
             if self._cancel_requested:
                 return self._update(JobState.CANCELLED, message="The job was cancelled")
+            failure = _error_of(self._gradio_job)
+            if failure is not None:  # ended with an error: never "downloading"
+                error = self._failure(failure)
+                return self._update(JobState.CANCELLED if isinstance(error, JobCancelledError) else JobState.FAILED,
+                                    message=str(error))
             return self._update(JobState.DOWNLOADING, progress=overall_progress(Phase.DOWNLOADING),
                                 phase=Phase.DOWNLOADING)
         return self._from_gradio(self._gradio_job.status())
@@ -251,6 +256,15 @@ class GenerationJob:
             while not self._gradio_job.done() and time.monotonic() < deadline:
                 time.sleep(0.02)
         self._cancel_settled = True
+
+
+def _error_of(gradio_job: Any) -> Exception | None:
+    """The exception a finished gradio job ended with, without waiting (None: it succeeded)."""
+    try:
+        error = gradio_job.future.exception(timeout=0)
+    except Exception:  # not finished after all, or not a gradio job
+        return None
+    return error if isinstance(error, Exception) else None
 
 
 def _never_sent(exc: Exception) -> bool:

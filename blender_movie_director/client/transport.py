@@ -9,7 +9,7 @@ import os
 from typing import Any
 
 from ..common import hints
-from ..common.errors import ServerUnavailableError
+from ..common.errors import LoginError, ServerUnavailableError
 
 
 def probe(url: str, timeout: float, *, logged_in: bool = False) -> int:
@@ -33,8 +33,7 @@ def probe(url: str, timeout: float, *, logged_in: bool = False) -> int:
         raise ServerUnavailableError(url, f"{type(exc).__name__}: {exc}") from None
     if response.status_code in (401, 403):
         if not logged_in:
-            raise ServerUnavailableError(url, f"HTTP {response.status_code}: it wants a login",
-                                         hint=hints.hint("login"))
+            raise LoginError(url, "This server needs a login", hint=hints.hint("login"))
     elif response.status_code >= 400:
         raise ServerUnavailableError(url, f"HTTP {response.status_code} from /config",
                                      hint="check the URL: it should be the Director server's address")
@@ -51,6 +50,8 @@ def open_gradio_client(url: str, download_dir: str, *, auth: tuple[str, str] | N
         return Client(url, verbose=False, download_files=download_dir, auth=auth, headers=headers,
                       analytics_enabled=False)
     except Exception as exc:  # gradio raises ValueError/httpx errors of many shapes here
+        if auth is not None and "could not login" in str(exc).lower():
+            raise LoginError(url, "The server refused this user and password", hint=hints.hint("wrong_login")) from None
         raise ServerUnavailableError(url, f"{type(exc).__name__}: {exc}") from None
 
 

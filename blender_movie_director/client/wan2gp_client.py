@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -22,18 +23,21 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from ..common import protocol
+from ..common import hints, protocol
 from ..common.addresses import DEFAULT_URL, credentials_from_env
 from ..common.enums import MediaInput, ModelCategory, TaskKind
 from ..common.errors import (
     ApiMismatchError,
     DirectorError,
+    InvalidRequestError,
     InvalidSettingsError,
+    LoginError,
     ServerReplyError,
     ServerUnavailableError,
 )
+from ..common.extra_settings import allowed_extra_keys, check_extra_keys
 from ..common.job_lookup import JobLookup
 from ..common.media_check import check_media_file
 from ..common.messages import (
@@ -66,12 +70,20 @@ class Wan2GPClient:
         connect_timeout: float = 2.0,
         auth: tuple[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        client_id: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.output_dir = Path(output_dir) if output_dir else Path.cwd() / "director_clips"
         self.connect_timeout = connect_timeout
         self._auth = auth or credentials_from_env()
-        self._headers = headers
+        # who this client is to the server (its jobs are its own): random unless the caller keeps one,
+        # e.g. an add-on session that reconnects, or a journal that follows its jobs after a restart
+        self.client_id = client_id or protocol.new_client_id()
+        if not re.fullmatch(protocol.CLIENT_ID_PATTERN, self.client_id):
+            raise InvalidRequestError("client_id", "must be 16–64 letters, digits, - or _")
+        self._user_headers = headers
+        self._headers = {**(headers or {}), protocol.CLIENT_ID_HEADER: self.client_id}
+        self._status: ServerStatus | None = None
         self._gradio: Any = None
         self._download_dir: str | None = None
         self._models: dict[str, ModelInfo] | None = None
@@ -95,7 +107,10 @@ class Wan2GPClient:
 
     def connect(self) -> ServerStatus:
         """Probe the server fast, open the job connection, check the API. Returns its status."""
-        probe(self.url, self.connect_timeout, logged_in=self._auth is not None or bool(self._headers))
+        answered = probe(self.url, self.connect_timeout, logged_in=self._auth is not None or bool(self._user_headers))
+        if self._auth is not None and answered < 400:
+            raise LoginError(self.url, "This server has no login, but a user and password were given",
+                             hint=hints.hint("no_login"))
         self._download_dir = tempfile.mkdtemp(prefix="bmd-download-")
         self._gradio = open_gradio_client(self.url, self._download_dir, auth=self._auth, headers=self._headers)
         try:
@@ -104,7 +119,7 @@ class Wan2GPClient:
             if missing:
                 looks_like = " (it looks like Wan2GP's own web UI)" if "/process_tasks" in named else ""
                 raise ApiMismatchError(self.url, f"missing endpoints {', '.join(missing)}{looks_like}")
-            status = self.server_status()
+            status = self._status = self.server_status()
             if status.api_version.split(".")[0] != API_VERSION.split(".")[0]:
                 raise ApiMismatchError(self.url, f"server API {status.api_version}, this client needs {API_VERSION}")
         except BaseException:
@@ -243,8 +258,12 @@ class Wan2GPClient:
         """Check settings against the chosen model and fill its defaults; nothing is sent."""
         parsed = parse_settings(dict(settings) if isinstance(settings, Mapping) else settings)
         resolved = parsed.resolved_for(self.get_model(parsed.model_type))
+        limit = self._status.max_upload_bytes if self._status else None
         for media, path in resolved.media().items():
-            check_media_file(media, path)
+            check_media_file(media, path, max_bytes=limit)
+        if resolved.extra:  # only the model's own settings (the server checks the same)
+            check_extra_keys(resolved.extra, allowed_extra_keys(self.model_defaults(resolved.model_type),
+                                                                GenerationSettings.model_fields), resolved.model_type)
         if resolved.activated_loras:
             known = set(self.list_loras(resolved.model_type).loras)
             unknown = [name for name in resolved.activated_loras if name not in known]
@@ -267,15 +286,32 @@ class Wan2GPClient:
         from gradio_client import handle_file
 
         resolved = self.validate(settings)
-        job_id = job_id or new_job_id()
-        if simulation is not None and not isinstance(simulation, SimulationOptions):
-            simulation = SimulationOptions.model_validate(dict(simulation))
-        request = GenerateRequest(job_id=job_id, settings=resolved.without_media(), simulation=simulation)
+        request = self._request(resolved, job_id or new_job_id(), simulation)
+        job_id = request.job_id
         media = resolved.media()
         files = [handle_file(str(media[MediaInput(slot)])) if MediaInput(slot) in media else None
                  for slot in protocol.MEDIA_SLOTS]
         gradio_job = self._require().submit(request.model_dump_json(), *files, api_name=protocol.GENERATE)
         return GenerationJob(self, job_id, resolved, gradio_job, Path(output_dir) if output_dir else self.output_dir)
+
+    def _request(self, resolved: GenerationSettings, job_id: str,
+                 simulation: SimulationOptions | Mapping[str, Any] | None) -> GenerateRequest:
+        """The /generate request, checked as the server will check it (InvalidRequestError otherwise)."""
+        try:
+            if simulation is not None and not isinstance(simulation, SimulationOptions):
+                simulation = SimulationOptions.model_validate(dict(simulation))
+            request = GenerateRequest(job_id=job_id, settings=resolved.without_media(), simulation=simulation)
+        except (ValidationError, TypeError, ValueError) as exc:
+            if isinstance(exc, ValidationError):
+                first = exc.errors()[0]
+                field = ".".join(str(part) for part in first["loc"]) or "request"
+                raise InvalidRequestError(field, str(first["msg"]).removeprefix("Value error, ")) from None
+            raise InvalidRequestError("simulation", str(exc)[:200]) from None
+        if request.simulation is not None and self._status is not None and not self._status.test_controls:
+            raise InvalidRequestError(
+                "simulation", "fault injection and test pacing are refused: this server was not started for tests",
+                hint="leave `simulation` out; test suites start their server with --allow-test-controls")
+        return request
 
     def generate(self, settings: GenerationSettings | Mapping[str, Any], *, timeout: float | None = None,
                  **submit_options: Any) -> JobResult:

@@ -7,7 +7,10 @@ act on (`message`) and what to do about it (`hint`), kept apart so the UI can sh
     │   └── ConnectionLostError         a job's connection broke mid-job (also a GenerationFailedError)
     ├── ApiMismatchError                something answers, but not a compatible Director server
     ├── ServerReplyError                the server answered with something this client cannot read
-    ├── InvalidSettingsError            bad input, caught before anything is sent (names the field)
+    ├── LoginError                      the login is missing, wrong, or given to a server without one
+    ├── InvalidSettingsError            bad settings (names the field): caught before sending, or by the server
+    ├── InvalidRequestError             a request the server refuses that is not about the settings
+    │                                   (names the field: job_id, media slot, simulation, client id…)
     ├── JobError                        a job did not produce a clip
     │   ├── GenerationFailedError       the engine failed (carries the stage)
     │   ├── JobCancelledError
@@ -113,6 +116,43 @@ class InvalidSettingsError(DirectorError, ValueError):
     def from_dict(cls, data: dict[str, Any], job_id: str = "") -> DirectorError:
         field = str(data.get("field", "settings"))
         return cls(field, str(data.get("message", "")).removeprefix(f"{field}: "), hint=str(data.get("hint", "")))
+
+
+class InvalidRequestError(DirectorError, ValueError):
+    """The server refused a request that is not about the generation settings: the request's own
+    fields (job_id, api_version, simulation), a media upload, the client id, a job that is not the
+    caller's. Names the field like InvalidSettingsError."""
+
+    kind = "invalid_request"
+
+    def __init__(self, field: str, message: str, *, hint: str = "") -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}", hint=hint)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "field": self.field}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], job_id: str = "") -> DirectorError:
+        field = str(data.get("field", "request"))
+        return cls(field, str(data.get("message", "")).removeprefix(f"{field}: "), hint=str(data.get("hint", "")))
+
+
+class LoginError(DirectorError):
+    """The server wants a login and got none or a wrong one, or got one and has no login."""
+
+    kind = "login"
+
+    def __init__(self, url: str, message: str, *, hint: str = "") -> None:
+        self.url = url
+        super().__init__(f"{message} ({url})", hint=hint)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], job_id: str = "") -> DirectorError:
+        error = cls.__new__(cls)
+        error.url = ""
+        DirectorError.__init__(error, str(data.get("message", "")), hint=str(data.get("hint", "")))
+        return error
 
 
 class JobError(DirectorError):

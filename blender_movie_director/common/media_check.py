@@ -20,8 +20,9 @@ def is_video_header(head: bytes) -> bool:
     return head[4:8] == b"ftyp" or head.startswith(b"\x1a\x45\xdf\xa3") or (head[:4] == b"RIFF" and head[8:12] == b"AVI ")
 
 
-def check_media_file(media: MediaInput, path: Path) -> None:
-    """Raise InvalidSettingsError(field=media) unless `path` is a readable file of the right kind."""
+def check_media_file(media: MediaInput, path: Path, *, max_bytes: int | None = None) -> None:
+    """Raise InvalidSettingsError(field=media) unless `path` is a readable file of the right kind,
+    within `max_bytes` (the server's upload limit, when known)."""
     field = media.value
     if not path.exists():
         raise InvalidSettingsError(field, f"{path} does not exist", hint="pick an existing file")
@@ -34,6 +35,9 @@ def check_media_file(media: MediaInput, path: Path) -> None:
         raise InvalidSettingsError(field, f"{path} is empty")
     if size > MAX_MEDIA_BYTES:
         raise InvalidSettingsError(field, f"{path} is {size / 1024**3:.1f} GiB; the limit is 4 GiB")
+    if max_bytes is not None and size > max_bytes:
+        raise InvalidSettingsError(field, f"{path.name} is {size / 1024**2:.0f} MB; this server takes up to "
+                                   f"{max_bytes / 1024**2:.0f} MB", hint="send a smaller file")
     with path.open("rb") as handle:
         head = handle.read(16)
     wants_image = media in (MediaInput.IMAGE_START, MediaInput.IMAGE_END)

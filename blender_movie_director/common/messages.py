@@ -12,13 +12,14 @@ from .settings import GenerationSettings, SimulationOptions
 from .wire_model import WireModel
 
 API_VERSION = "1.0"  # bumped when an endpoint's inputs or outputs change incompatibly
+JOB_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"  # job ids are chosen by the client: short and plain
 
 
 class GenerateRequest(WireModel):
     """What the client sends to /generate (media travel beside it as uploads)."""
 
-    api_version: str = API_VERSION
-    job_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    api_version: str = Field(API_VERSION, max_length=16)
+    job_id: str = Field(min_length=8, max_length=64, pattern=JOB_ID_PATTERN)
     settings: GenerationSettings
     simulation: SimulationOptions | None = None
 
@@ -93,6 +94,8 @@ class ServerStatus(WireModel):
     current_job_id: str | None = None
     queue_length: int | None = None
     uptime_seconds: float
+    test_controls: bool = False  # started for tests: requests may carry `simulation` (faults, pacing)
+    max_upload_bytes: int | None = None  # the biggest media file it takes
 
 
 class ServerJobRecord(WireModel):

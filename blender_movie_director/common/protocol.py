@@ -26,6 +26,18 @@ MEDIA_SLOTS = ("image_start", "image_end", "video_source", "video_guide")
 
 ERROR_PREFIX = "BMD-ERROR:"
 
+# who is calling: every call of a Director client carries this header with its random client id;
+# the server shows and cancels only that client's jobs (common/protocol.py CLIENT_ID_PATTERN)
+CLIENT_ID_HEADER = "X-BMD-Client"
+CLIENT_ID_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
+
+
+def new_client_id() -> str:
+    """A fresh random client identity (one per add-on session, CLI run or script)."""
+    import secrets
+
+    return secrets.token_hex(16)
+
 
 def encode_error(error: DirectorError) -> str:
     return ERROR_PREFIX + json.dumps(error.to_dict())

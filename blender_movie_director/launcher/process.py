@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..client.transport import probe
 from ..common import hints
-from ..common.addresses import DEFAULT_HOST, DEFAULT_PORT
+from ..common.addresses import AUTH_VARIABLE, DEFAULT_HOST, DEFAULT_PORT, is_loopback
 from ..common.errors import LaunchError, ServerUnavailableError
 from ..common.wan2gp_install import find_wan2gp_python, inspect_wan2gp_dir
 
@@ -41,6 +41,8 @@ class LaunchConfig:
     extra_args: list[str] = field(default_factory=list)
     wan2gp_dir: Path | None = None  # set: the real engine, with Wan2GP's folder on the server's path
     wan2gp_args: list[str] = field(default_factory=list)  # Wan2GP's own flags (--profile 4 …), passed through
+    allow_test_controls: bool = False  # test suites only: requests may inject faults and set the pace
+    insecure_no_login: bool = False  # a non-loopback host without a login (warned about, loudly)
 
     @property
     def pid_file(self) -> Path:
@@ -125,6 +127,7 @@ def start_server(config: LaunchConfig, wait_timeout: float | None = None,
     `on_output` gets each line the server (and Wan2GP, when it starts inside it) logs while we wait.
     """
     wait_timeout = start_timeout(config) if wait_timeout is None else wait_timeout
+    exposure_warning(config)  # refuses a non-loopback host without a login before anything starts
     wan2gp = inspect_wan2gp_dir(config.wan2gp_dir) if config.wan2gp_dir is not None else None
     if wan2gp is not None:
         config.engine = "wangp"
@@ -141,6 +144,10 @@ def start_server(config: LaunchConfig, wait_timeout: float | None = None,
            "--port", str(port), "--output-dir", str(config.output_dir), *config.extra_args]
     if config.step_seconds is not None:
         cmd += ["--step-seconds", str(config.step_seconds)]
+    if config.allow_test_controls:
+        cmd += ["--allow-test-controls"]
+    if config.insecure_no_login:
+        cmd += ["--insecure-no-login"]
     paths = [str(PACKAGE_PARENT)]
     if wan2gp is not None:
         # our package and Wan2GP's folder on the path; Wan2GP's own files are never touched
@@ -164,6 +171,19 @@ def start_server(config: LaunchConfig, wait_timeout: float | None = None,
         server.stop(timeout=3)
         raise
     return server
+
+
+def exposure_warning(config: LaunchConfig) -> str | None:
+    """A server reachable from other computers needs a login: LaunchError without one, unless
+    insecure_no_login, which returns the warning to show (callers print it whatever their verbosity)."""
+    if is_loopback(config.host) or os.environ.get(AUTH_VARIABLE):
+        return None
+    if not config.insecure_no_login:
+        raise LaunchError(f"Binding {config.host} (reachable from other computers) needs a login",
+                          hint=f"set {AUTH_VARIABLE}=user:password, bind 127.0.0.1, or pass --insecure-no-login "
+                               "to let anyone who reaches this address use your GPU")
+    return (f"WARNING: {config.host} without a login (--insecure-no-login): anyone who can reach this address "
+            "can use your GPU, fill your disk with uploads and download every clip")
 
 
 def _wait_until_answering(server: ServerProcess, timeout: float, follower: _LogFollower | None = None) -> None:

@@ -13,7 +13,9 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,16 +27,21 @@ import gradio as gr
 from ..common import protocol
 from ..common.addresses import AUTH_VARIABLE, DEFAULT_HOST, DEFAULT_PORT, credentials_from_env, is_loopback
 from ..common.enums import JobState, MediaInput, Phase
-from ..common.errors import DirectorError, GenerationFailedError, JobCancelledError, ServerReplyError
+from ..common.errors import DirectorError, GenerationFailedError, InvalidRequestError, JobCancelledError
 from ..common.job_lookup import DEFAULT_KEEP_HOURS
 from ..common.messages import API_VERSION, GenerateReply, GenerateRequest, ServerStatus
 from ..common.progress import overall_progress
 from ..common.version import __version__
 from ..common.wan2gp_install import add_wan2gp_flags, wan2gp_cli_args
+from .cleanup import Janitor, remove_tree
 from .engines import Engine, create_engine
 from .job_lookup import lookup_job
 from .job_registry import JobRegistry
+from .logs import one_line, quiet_gradio_tracebacks, refusals
+from .ownership import client_of, client_or_none
 from .result_shelf import ResultShelf
+from .uploads import MediaLimits, UploadBook, check_upload, pending_upload_paths
+from .validation import check_job_id, check_model_type, check_test_controls, parse_generate_request, resolve_settings
 
 log = logging.getLogger("bmd.server")
 
@@ -49,6 +56,10 @@ class DirectorService:
         self.results = ResultShelf(output_dir, keep_results_hours * 3600)  # for /job_result
         self.started_at = time.time()
         self.queue_length: Callable[[], int | None] = lambda: None  # set once the gradio queue exists
+        self.limits = MediaLimits()  # what uploads may be (main() sets the server's options)
+        self.allow_test_controls = False  # `simulation` in requests: only on a server started for tests
+        self.upload_root: Path | None = None  # gradio's upload folder (build_app sets it)
+        self.uploads = UploadBook(Path(tempfile.gettempdir()))  # build_app binds it to gradio's folder and queue
 
     # ------------------------------------------------------------ /generate
 
@@ -60,17 +71,22 @@ class DirectorService:
         video_source: str | None = None,
         video_guide: str | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - gradio's injection idiom
+        caller: gr.Request | None = None,
     ) -> tuple[str, str]:
-        job_id = ""
+        job_id, claimed, holder = "", False, uuid.uuid4().hex
         try:
-            parsed = self._parse(request)
-            job_id = parsed.job_id
-            model = self.engine.model(parsed.settings.model_type)
-            uploads = dict(zip(protocol.MEDIA_SLOTS, (image_start, image_end, video_source, video_guide), strict=False))
-            media = {MediaInput(k): Path(v) for k, v in uploads.items() if v}
-            # media arrive as uploads only: never a path of the server's own disk from the request
-            settings = parsed.settings.model_copy(update={m.value: media.get(m) for m in MediaInput})
-            settings = settings.resolved_for(model)
+            # every check before the job may take the GPU: who asks, the request, the settings against
+            # the model (client's rules), then each upload opened and probed for its slot
+            owner = client_of(caller)
+            parsed = parse_generate_request(request)
+            check_test_controls(parsed, self.allow_test_controls)
+            media = self._media(image_start, image_end, video_source, video_guide)
+            self.uploads.hold(holder, media.values())  # deleted when this call ends, whatever happens
+            settings = resolve_settings(parsed, self.engine, media)
+            for slot, path in media.items():
+                check_upload(slot, path, self.limits, self.upload_root)
+            self.registry.claim(parsed.job_id, owner)
+            job_id, claimed = parsed.job_id, True
             self.registry.arrive(job_id, settings.model_type)  # /job_result: waiting for the GPU
             progress(0.0, desc=Phase.QUEUED.value)
             with self.registry.gpu_lock:  # a cancelled job still finishing never overlaps this one
@@ -80,29 +96,46 @@ class DirectorService:
                     return self._run(parsed, settings, media, progress)
                 except Exception as error:
                     self._record_end(job_id, error)  # before the next job may take the GPU
+                    claimed = False  # recorded
                     raise
         except DirectorError as error:
-            self._record_end(job_id, error)
-            raise gr.Error(protocol.encode_error(error)) from None
+            if claimed:
+                self._record_end(job_id, error)
+            elif not job_id:
+                refusals.info("generate refused: %s", one_line(str(error)))
+            raise gr.Error(protocol.encode_error(error), print_exception=False) from None
         except Exception as error:  # an engine bug must still reach the user as a message
-            self._record_end(job_id, error)
-            raise gr.Error(protocol.encode_error(GenerationFailedError(repr(error), stage="server"))) from None
+            if claimed or not job_id:
+                self._record_end(job_id, error)
+            raise gr.Error(protocol.encode_error(GenerationFailedError(repr(error)[:300], stage="server")),
+                           print_exception=False) from None
+        finally:
+            self.uploads.release(holder)
 
     def _record_end(self, job_id: str, error: Exception) -> None:
+        """One log line per job that did not finish (a traceback only for a real server bug)."""
         state = JobState.CANCELLED if isinstance(error, JobCancelledError) else JobState.FAILED
+        message = getattr(error, "message", str(error))
         if not isinstance(error, DirectorError):
             log.error("job %s crashed", job_id or "?", exc_info=error)
+        elif state is JobState.CANCELLED:
+            log.info("job %s cancelled", job_id)
+        else:
+            log.warning("job %s failed: %s", job_id, one_line(message))
         if job_id:
-            self.registry.finish(job_id, state, getattr(error, "message", str(error)))
+            self.registry.finish(job_id, state, message)
 
-    def _parse(self, request: str) -> GenerateRequest:
-        try:
-            parsed = GenerateRequest.model_validate_json(request)
-        except ValueError as exc:
-            raise ServerReplyError(f"bad /generate request: {exc}") from None
-        if parsed.api_version.split(".")[0] != API_VERSION.split(".")[0]:
-            raise ServerReplyError(f"client speaks API {parsed.api_version}, server {API_VERSION}")
-        return parsed
+    @staticmethod
+    def _media(*uploads: Any) -> dict[MediaInput, Path]:
+        """The uploads by slot. Media arrive as uploads only, never as a path of the server's disk."""
+        media = {}
+        for slot, value in zip(protocol.MEDIA_SLOTS, uploads, strict=True):
+            if value is None or value == "":
+                continue
+            if not isinstance(value, str):
+                raise InvalidRequestError(slot, "must be an uploaded file")
+            media[MediaInput(slot)] = Path(value)
+        return media
 
     def _run(self, request: GenerateRequest, settings, media, progress) -> tuple[str, str]:
         job_id = request.job_id
@@ -140,44 +173,66 @@ class DirectorService:
 
     # ------------------------------------------------------------ the small endpoints
 
-    def cancel(self, job_id: str) -> str:
-        reply = self.registry.cancel(job_id)
-        log.info("cancel %s: %s", job_id, reply.state.value)
-        return reply.model_dump_json()
+    def cancel(self, job_id: str, caller: gr.Request | None = None) -> str:
+        def call() -> str:
+            owner = client_of(caller)
+            reply = self.registry.cancel(check_job_id(job_id), owner)
+            (log.info if reply.was_running else refusals.info)("cancel %s: %s", job_id, reply.state.value)
+            return reply.model_dump_json()
 
-    def server_status(self) -> str:
+        return self._typed(call, "cancel")
+
+    def server_status(self, caller: gr.Request | None = None) -> str:
+        return self._typed(lambda: self._server_status(client_or_none(caller)), "server_status")
+
+    def _server_status(self, owner: str | None) -> str:
         info = self.engine.describe()
+        current = self.registry.current_job_id
+        if current is not None and (owner is None or self.registry.owner_of(current) != owner):
+            current = None  # another client's job: not named
         status = ServerStatus(
             api_version=API_VERSION, server_version=__version__, engine=self.engine.name,
             wan2gp_version=info.get("wan2gp_version"), gradio_version=gr.__version__,
             device=info.get("device", "unknown"), vram_total_gb=info.get("vram_total_gb"),
             vram_free_gb=info.get("vram_free_gb"), busy=self.registry.gpu_lock.locked(),
-            current_job_id=self.registry.current_job_id, queue_length=self.queue_length(),
-            uptime_seconds=time.time() - self.started_at,
+            current_job_id=current, queue_length=self.queue_length(),
+            uptime_seconds=time.time() - self.started_at, test_controls=self.allow_test_controls,
+            max_upload_bytes=self.limits.max_bytes,
         )
         return status.model_dump_json()
 
     def models(self) -> str:
-        return json.dumps([m.model_dump(mode="json") for m in self.engine.models()])
+        return self._typed(lambda: json.dumps([m.model_dump(mode="json") for m in self.engine.models()]), "models")
 
     def model_defaults(self, model_type: str) -> str:
-        return self._typed(lambda: json.dumps(self.engine.model_defaults(model_type)))
+        return self._typed(lambda: json.dumps(self.engine.model_defaults(check_model_type(model_type))),
+                           "model_defaults")
 
     def loras(self, model_type: str) -> str:
-        return self._typed(lambda: self.engine.loras(model_type).model_dump_json())
+        return self._typed(lambda: self.engine.loras(check_model_type(model_type)).model_dump_json(), "loras")
 
-    def jobs(self) -> str:
-        return json.dumps([r.model_dump(mode="json") for r in self.registry.history()])
+    def jobs(self, caller: gr.Request | None = None) -> str:
+        """The caller's own jobs (a client never sees another's)."""
+        return self._typed(lambda: json.dumps([r.model_dump(mode="json")
+                                               for r in self.registry.history(client_of(caller))]), "jobs")
 
     def job_result(self, job_id: str) -> tuple[str | None, str]:
         return lookup_job(self.registry, self.results, job_id)
 
     @staticmethod
-    def _typed(call) -> str:
+    def _typed(call: Callable[[], str], endpoint: str = "") -> str:
+        """A typed error on the wire for every failure: our refusals as they are (one rate-limited log
+        line), anything else as a server bug (logged with its traceback)."""
         try:
             return call()
         except DirectorError as error:
-            raise gr.Error(protocol.encode_error(error)) from None
+            refusals.info("%s refused: %s", endpoint or "call", one_line(str(error)))
+            raise gr.Error(protocol.encode_error(error), print_exception=False) from None
+        except Exception as error:
+            log.error("%s failed", endpoint or "call", exc_info=error)
+            bug = DirectorError(f"the server failed on /{endpoint}: {type(error).__name__}",
+                                hint="the server log has the details; restart the server if it persists")
+            raise gr.Error(protocol.encode_error(bug), print_exception=False) from None
 
 
 def build_app(service: DirectorService) -> gr.Blocks:
@@ -203,7 +258,21 @@ def build_app(service: DirectorService) -> gr.Blocks:
                       concurrency_limit=None)
     app.queue(default_concurrency_limit=None)
     service.queue_length = lambda: _queue_length(app)
+    from gradio.utils import get_upload_folder
+
+    service.upload_root = Path(get_upload_folder()).resolve()
+    service.uploads = UploadBook(service.upload_root, pending=lambda: pending_upload_paths(app),
+                                 forget=lambda path: _forget_upload(app, path))
+    quiet_gradio_tracebacks()
     return app
+
+
+def _forget_upload(app: gr.Blocks, path: str) -> None:
+    """gradio remembers every upload's path in a set that only grows: drop a deleted one."""
+    try:
+        app.upload_file_set.discard(path)
+    except (AttributeError, TypeError):
+        pass
 
 
 def _queue_length(app: gr.Blocks) -> int | None:
@@ -223,6 +292,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep-results-hours", type=float, default=DEFAULT_KEEP_HOURS,
                         help="how long finished clips stay fetchable by /job_result (default %(default)g)")
     parser.add_argument("--wan2gp-dir", type=Path, default=None, help="wangp engine: the Wan2GP checkout")
+    limits = MediaLimits()
+    parser.add_argument("--max-upload-mb", type=float, default=limits.max_bytes / 1024**2,
+                        help="the biggest media file a request may upload (default %(default)g)")
+    parser.add_argument("--max-media-megapixels", type=float, default=limits.max_pixels / 1e6,
+                        help="the most pixels of an uploaded image or video frame (default %(default)g)")
+    parser.add_argument("--max-video-seconds", type=float, default=limits.max_video_seconds,
+                        help="the longest uploaded video (default %(default)g)")
+    parser.add_argument("--allow-test-controls", action="store_true",
+                        help="for test suites only: requests may inject faults and set the pace (`simulation`)")
+    parser.add_argument("--insecure-no-login", action="store_true",
+                        help="bind a non-loopback address without a login (anyone who reaches it can use it)")
     add_wan2gp_flags(parser)
     args = parser.parse_args(argv)
     if args.engine == "wangp" and args.wan2gp_dir is None:
@@ -234,14 +314,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
-    if not is_loopback(args.host):
-        log.warning("binding %s: anyone who can reach this address can use your GPU and read outputs%s", args.host,
-                    "" if os.environ.get(AUTH_VARIABLE) else " (no login set: BMD_SERVER_AUTH=user:password)")
     try:
         login = credentials_from_env()
     except DirectorError as error:
         print(f"error: {error.message}\nwhat to do: {error.hint}", file=sys.stderr, flush=True)
         return 2
+    exposure = exposure_problem(args.host, login is not None, args.insecure_no_login)
+    if exposure is not None:
+        print(exposure, file=sys.stderr, flush=True)  # printed, not logged: no setting silences it
+        if exposure.startswith("error"):
+            return 2
     options: dict[str, Any] = {}
     if args.step_seconds is not None:
         options["step_seconds"] = args.step_seconds
@@ -254,16 +336,43 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error.message}\nwhat to do: {error.hint}", file=sys.stderr, flush=True)
         return 3
     args.output_dir.mkdir(parents=True, exist_ok=True)
+    # gradio's uploads and served copies go to a folder of this server's own, swept by the janitor
+    temp_dir = Path(tempfile.mkdtemp(prefix="director-server-")).resolve()
+    os.environ["GRADIO_TEMP_DIR"] = str(temp_dir)
     service = DirectorService(engine, args.output_dir.resolve(), args.keep_results_hours)
+    service.limits = MediaLimits(max_bytes=int(args.max_upload_mb * 1024**2),
+                                 max_pixels=int(args.max_media_megapixels * 1e6),
+                                 max_video_seconds=args.max_video_seconds)
+    service.allow_test_controls = args.allow_test_controls
+    if args.allow_test_controls:
+        log.warning("test controls on: requests may inject faults and set the pace (for test suites only)")
     app = build_app(service)
+    janitor = Janitor(args.output_dir.resolve(), temp_dir, args.keep_results_hours * 3600,
+                      in_use=service.uploads.in_use, pending=lambda: pending_upload_paths(app)).start()
     launch: dict[str, Any] = dict(server_name=args.host, server_port=args.port, show_error=True,
                                   ssr_mode=False, allowed_paths=[str(args.output_dir)], quiet=True,
-                                  auth=login)
+                                  auth=login, max_file_size=service.limits.max_bytes)
     accepted = inspect.signature(app.launch).parameters
     log.info("Director server %s (engine %s, gradio %s) starting on http://%s:%s", __version__,
              engine.name.value, gr.__version__, args.host, args.port)
-    app.launch(**{k: v for k, v in launch.items() if k in accepted})
+    try:
+        app.launch(**{k: v for k, v in launch.items() if k in accepted})
+    finally:
+        janitor.stop()
+        remove_tree(temp_dir)
     return 0
+
+
+def exposure_problem(host: str, has_login: bool, insecure_no_login: bool) -> str | None:
+    """None for loopback or a login; an error without a login; a warning with --insecure-no-login."""
+    if is_loopback(host) or has_login:
+        return None
+    if not insecure_no_login:
+        return (f"error: binding {host} (reachable from other computers) needs a login\n"
+                f"what to do: set {AUTH_VARIABLE}=user:password, bind 127.0.0.1, or pass --insecure-no-login "
+                "to let anyone who reaches this address use your GPU")
+    return (f"WARNING: {host} without a login (--insecure-no-login): anyone who can reach this address can "
+            "use your GPU, fill your disk with uploads and download every clip")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from blender_movie_director.client.wan2gp_client import Wan2GPClient, get_wan2gp_client
-from blender_movie_director.common.errors import GenerationFailedError, ServerUnavailableError
+from blender_movie_director.common.errors import GenerationFailedError, LoginError, ServerUnavailableError
 from blender_movie_director.launcher.process import free_port
 from tests.waiting import wait_until
 
@@ -56,9 +56,9 @@ def test_a_server_with_a_login_refuses_strangers_and_serves_its_user(tmp_path: P
     server = start_test_server(tmp_path)
     monkeypatch.delenv("BMD_SERVER_AUTH")
     try:
-        with pytest.raises(ServerUnavailableError, match="login"):
+        with pytest.raises(LoginError, match="needs a login"):
             Wan2GPClient(server.url).connect()
-        with pytest.raises(ServerUnavailableError):
+        with pytest.raises(LoginError, match="refused this user and password"):
             Wan2GPClient(server.url, auth=("director", "wrong")).connect()
         with Wan2GPClient(server.url, auth=("director", "s3cret-pass"), output_dir=tmp_path / "clips") as client:
             result = client.generate({**SHOT, "num_inference_steps": 2}, timeout=30)
@@ -66,3 +66,9 @@ def test_a_server_with_a_login_refuses_strangers_and_serves_its_user(tmp_path: P
             assert client.is_alive()
     finally:
         server.stop()
+
+
+def test_a_login_given_to_a_server_without_one_is_its_own_error(fresh_server) -> None:
+    with pytest.raises(LoginError, match="has no login") as caught:
+        Wan2GPClient(fresh_server.url, auth=("director", "s3cret-pass")).connect()
+    assert "BMD_SERVER_AUTH" in caught.value.hint

@@ -49,7 +49,7 @@ def test_a_finished_job_is_fetched_again_with_its_seed(server, client, tmp_path:
 CRASHING_CLIENT = textwrap.dedent("""
     import os, sys, time
     from blender_movie_director.client.wan2gp_client import Wan2GPClient
-    client = Wan2GPClient(sys.argv[1], output_dir=sys.argv[2])
+    client = Wan2GPClient(sys.argv[1], output_dir=sys.argv[2], client_id=sys.argv[4])
     client.connect()
     job = client.submit({"model_type": "t2v_1.3B", "prompt": "shot of a crash", "resolution": "448x256",
                          "video_length": 17, "num_inference_steps": 40}, job_id=sys.argv[3],
@@ -62,10 +62,11 @@ CRASHING_CLIENT = textwrap.dedent("""
 
 
 def test_a_client_that_died_mid_job_is_followed_by_another(fresh_server, tmp_path: Path) -> None:
+    session = "crashing-session-0001"  # the client id a journal keeps, so the jobs stay its own
     done = subprocess.run([sys.executable, "-c", CRASHING_CLIENT, fresh_server.url, str(tmp_path / "dead"),
-                           "crashmidjob001"], capture_output=True, text=True, timeout=60, cwd=REPO)
+                           "crashmidjob001", session], capture_output=True, text=True, timeout=60, cwd=REPO)
     assert done.returncode == 9 and "step" in done.stdout, done.stderr
-    with Wan2GPClient(fresh_server.url, output_dir=tmp_path / "clips") as client:
+    with Wan2GPClient(fresh_server.url, output_dir=tmp_path / "clips", client_id=session) as client:
         lookup, _ = client.job_result("crashmidjob001")
         assert lookup.state in (ServerJobState.RUNNING, ServerJobState.SUCCEEDED)  # the server went on
         started = time.monotonic()

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from ...common.enums import EngineName, MediaInput, Phase
-from ...common.errors import GenerationFailedError, JobCancelledError
+from ...common.errors import InvalidSettingsError, JobCancelledError
+from ...common.extra_settings import allowed_extra_keys
 from ...common.messages import LoraList
 from ...common.model_info import ModelInfo
+from ...common.progress import Stage
 from ...common.settings import GenerationSettings, SimulationOptions
 
 
@@ -40,6 +42,7 @@ class EngineEvent:
     step: int | None = None
     total_steps: int | None = None
     message: str = ""
+    stage: Stage | None = None  # which pass / window a step belongs to, when there are several
 
 
 @dataclass
@@ -75,9 +78,9 @@ class EngineJob:
         self.check_cancel()
         self._events.put(EngineEvent("phase", phase=phase, message=message or phase.label))
 
-    def progress_step(self, step: int, total: int) -> None:
+    def progress_step(self, step: int, total: int, stage: Stage | None = None) -> None:
         self.step, self.total_steps = step, total
-        self._events.put(EngineEvent("step", phase=Phase.INFERENCE, step=step, total_steps=total))
+        self._events.put(EngineEvent("step", phase=Phase.INFERENCE, step=step, total_steps=total, stage=stage))
 
     def log(self, message: str) -> None:
         self._events.put(EngineEvent("log", message=message))
@@ -139,10 +142,19 @@ class Engine(ABC):
     def models(self) -> list[ModelInfo]: ...
 
     def model(self, model_type: str) -> ModelInfo:
-        for model in self.models():
+        models = self.models()
+        for model in models:
             if model.id == model_type:
                 return model
-        raise GenerationFailedError(f"unknown model '{model_type}'", stage="validation")
+        ids = sorted(m.id for m in models)
+        raise InvalidSettingsError(
+            "model_type", f"this server has no model '{str(model_type)[:80]}'",
+            hint=f"choose one of {', '.join(ids[:12])}{' …' if len(ids) > 12 else ''} (the models list shows them all)")
+
+    def extra_keys(self, model_type: str) -> frozenset[str]:
+        """The Wan2GP keys `extra` may set for this model: its defaults' keys, minus our own fields
+        and any key that names a file (common/extra_settings.py)."""
+        return allowed_extra_keys(self.model_defaults(model_type), GenerationSettings.model_fields)
 
     @abstractmethod
     def model_defaults(self, model_type: str) -> dict[str, Any]: ...
