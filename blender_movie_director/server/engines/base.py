@@ -20,7 +20,6 @@ from ...common.errors import InvalidSettingsError, JobCancelledError
 from ...common.extra_settings import allowed_extra_keys
 from ...common.messages import LoraList
 from ...common.model_info import ModelInfo
-from ...common.progress import Stage
 from ...common.settings import GenerationSettings, SimulationOptions
 
 
@@ -42,7 +41,6 @@ class EngineEvent:
     step: int | None = None
     total_steps: int | None = None
     message: str = ""
-    stage: Stage | None = None  # which pass / window a step belongs to, when there are several
 
 
 @dataclass
@@ -78,9 +76,9 @@ class EngineJob:
         self.check_cancel()
         self._events.put(EngineEvent("phase", phase=phase, message=message or phase.label))
 
-    def progress_step(self, step: int, total: int, stage: Stage | None = None) -> None:
+    def progress_step(self, step: int, total: int) -> None:
         self.step, self.total_steps = step, total
-        self._events.put(EngineEvent("step", phase=Phase.INFERENCE, step=step, total_steps=total, stage=stage))
+        self._events.put(EngineEvent("step", phase=Phase.INFERENCE, step=step, total_steps=total))
 
     def log(self, message: str) -> None:
         self._events.put(EngineEvent("log", message=message))
