@@ -61,16 +61,43 @@ class TaskKind(str, Enum):
     VIDEO_TO_VIDEO = "v2v"
     CONTROL = "control"
     TEXT_TO_IMAGE = "t2i"
+    IMAGE_TO_IMAGE = "i2i"
+    TEXT_TO_AUDIO = "t2a"
 
 
-class ModelFamily(str, Enum):
-    WAN = "wan"
-    WAN_2_2_5B = "wan_5b"
-    VACE = "vace"
-    HUNYUAN = "hunyuan"
-    LTX_VIDEO = "ltxv"
-    LTX_2 = "ltx2"
-    FLUX = "flux"
+class ModelGroup(str, Enum):
+    """What a model does, as the model picker groups them. A model may do several."""
+
+    TEXT_TO_VIDEO = "text_to_video"
+    IMAGE_TO_VIDEO = "image_to_video"
+    FIRST_LAST_FRAME = "first_last_frame"
+    CONTROL_EDIT = "control_edit"
+    IMAGE = "image"
+    AUDIO = "audio"
+
+    @property
+    def label(self) -> str:
+        return _GROUP_LABELS[self]
+
+
+_GROUP_LABELS = {
+    ModelGroup.TEXT_TO_VIDEO: "Text to Video",
+    ModelGroup.IMAGE_TO_VIDEO: "Image to Video",
+    ModelGroup.FIRST_LAST_FRAME: "First/Last Frame",
+    ModelGroup.CONTROL_EDIT: "Control / Edit",
+    ModelGroup.IMAGE: "Images",
+    ModelGroup.AUDIO: "Audio",
+}
+
+# Wan2GP's family ids (the handlers' query_model_family) and their labels as WanGP 12.60 publishes
+# them. A model's family is an open string: a family not listed here is shown under its own label.
+FAMILY_LABELS: dict[str, str] = {
+    "wan": "Wan2.1", "wan2_2": "Wan2.2", "ltx2": "LTX-2", "ltxv": "LTX Video", "hunyuan": "Hunyuan Video",
+    "hunyuan_1_5": "Hunyuan Video 1.5", "flux": "Flux 1", "flux2": "Flux 2", "kandinsky5": "Kandinsky 5",
+    "z_image": "Z-Image", "qwen": "Qwen", "longcat": "LongCat", "magi_human": "Magi Human",
+    "minimax_h3": "MiniMax H3", "hidream": "HiDream", "krea2": "Krea 2", "ideogram4": "Ideogram 4",
+    "music": "Music", "tts": "TTS",
+}
 
 
 class ModelCategory(str, Enum):
@@ -79,6 +106,7 @@ class ModelCategory(str, Enum):
     IMAGE_TO_VIDEO = "image_to_video"
     CONTROL = "control"
     IMAGE = "image"
+    AUDIO = "audio"
 
 
 class MediaInput(str, Enum):
@@ -87,12 +115,40 @@ class MediaInput(str, Enum):
     IMAGE_START = "image_start"
     IMAGE_END = "image_end"
     VIDEO_SOURCE = "video_source"  # a clip to continue
-    VIDEO_GUIDE = "video_guide"  # a control video (VACE)
+    VIDEO_GUIDE = "video_guide"  # a control video (VACE, video-to-video, motion transfer)
+    IMAGE_REFS = "image_refs"  # reference image(s): a person, an object, a landscape
+    VIDEO_MASK = "video_mask"  # the area of the control video to change
+    IMAGE_GUIDE = "image_guide"  # a control image (image models)
+    IMAGE_MASK = "image_mask"  # the area of the control image to change
+    AUDIO_GUIDE = "audio_guide"  # a voice or a sound track that drives the clip
+
+    @property
+    def label(self) -> str:
+        return _MEDIA_LABELS[self]
+
+    @property
+    def is_image(self) -> bool:
+        return self in (MediaInput.IMAGE_START, MediaInput.IMAGE_END, MediaInput.IMAGE_REFS, MediaInput.IMAGE_GUIDE,
+                        MediaInput.IMAGE_MASK)
+
+    @property
+    def is_audio(self) -> bool:
+        return self is MediaInput.AUDIO_GUIDE
+
+
+_MEDIA_LABELS = {
+    MediaInput.IMAGE_START: "a start image", MediaInput.IMAGE_END: "an end image",
+    MediaInput.VIDEO_SOURCE: "a video to continue", MediaInput.VIDEO_GUIDE: "a control video",
+    MediaInput.IMAGE_REFS: "a reference image", MediaInput.VIDEO_MASK: "a video mask",
+    MediaInput.IMAGE_GUIDE: "a control image", MediaInput.IMAGE_MASK: "an image mask",
+    MediaInput.AUDIO_GUIDE: "an audio track",
+}
 
 
 class OutputKind(str, Enum):
     VIDEO = "video"
     IMAGE = "image"
+    AUDIO = "audio"
 
 
 class EngineName(str, Enum):

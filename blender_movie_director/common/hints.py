@@ -4,7 +4,10 @@ never names a script, `make`, or an environment variable as the thing to do."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .enums import MediaInput
 
 Audience = Literal["terminal", "blender"]
 _audience: list[Audience] = ["terminal"]
@@ -49,6 +52,49 @@ _HINTS: dict[str, dict[Audience, str]] = {
         "terminal": "check the user and password in BMD_SERVER_AUTH=user:password against the server's",
         "blender": "check User and Password in the add-on's preferences against the server's login",
     },
+    "pick_model_for_input": {
+        "terminal": "pick a model that takes it (`python -m blender_movie_director models` lists what each takes), "
+                    "or leave the input out",
+        "blender": "pick a model that takes it (the Model list shows what each takes), or leave the input out",
+    },
+    "input_image_start": {
+        "terminal": "give the first frame: --image-start FILE (image_start=path in Python)",
+        "blender": "select an image strip (or put the playhead on a frame) and press Image to Video",
+    },
+    "input_image_end": {
+        "terminal": "give the last frame too: --image-end FILE (image_end=path in Python)",
+        "blender": "select two image strips, the first frame and the last, and press Generate from Strips",
+    },
+    "input_image_refs": {
+        "terminal": "give the person, object or place to show: --image-ref FILE (image_refs=path in Python)",
+        "blender": "select the image strip of the person, object or place to show and press Generate from Strips",
+    },
+    "input_video_source": {
+        "terminal": "give the clip to continue: --video-source FILE (video_source=path in Python)",
+        "blender": "select the movie strip to continue and press Generate from Strips",
+    },
+    "input_video_guide": {
+        "terminal": "give the video to follow: --video-guide FILE (video_guide=path in Python)",
+        "blender": "select the movie strip to follow (the control video) and press Generate from Strips",
+    },
+    "input_video_mask": {
+        "terminal": "give the mask of the area to change: --video-mask FILE (video_mask=path in Python)",
+        "blender": "select the control video's movie strip and, as a second movie strip, its mask, then press "
+                   "Generate from Strips",
+    },
+    "input_image_guide": {
+        "terminal": "give the image to follow: --image-guide FILE (image_guide=path in Python)",
+        "blender": "select the image strip to follow (the control image) and press Generate from Strips",
+    },
+    "input_image_mask": {
+        "terminal": "give the mask of the area to change: --image-mask FILE (image_mask=path in Python)",
+        "blender": "select the control image's strip and, as a second image strip, its mask, then press "
+                   "Generate from Strips",
+    },
+    "input_audio_guide": {
+        "terminal": "give the voice or sound track: --audio FILE (audio_guide=path in Python)",
+        "blender": "select a sound strip (a voice or music) and press Generate from Strips",
+    },
     "port_taken": {
         "terminal": "the port is taken: pass another --port (0 picks a free one), or stop what uses it",
         "blender": "the port is taken: change the port in Server URL (preferences), or stop what uses it",
@@ -66,3 +112,14 @@ def audience() -> Audience:
 
 def hint(key: str) -> str:
     return _HINTS[key][_audience[0]]
+
+
+def input_hint(media: MediaInput) -> str:
+    """Where to get an input a model needs, worded for the audience."""
+    return hint(f"input_{media.value}")
+
+
+def input_hint_everywhere(media: MediaInput) -> str:
+    """Both wordings, for a message whose reader may be in Blender or in a terminal (the server's)."""
+    entry = _HINTS[f"input_{media.value}"]
+    return f"in Blender, {entry['blender']}; from a terminal, {entry['terminal']}"

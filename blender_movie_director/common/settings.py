@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from . import hints
 from .enums import MediaInput, OutputKind
 from .errors import InvalidSettingsError
 from .extra_settings import check_extra_values
@@ -17,6 +18,7 @@ from .wire_model import WireModel
 MAX_PROMPT_CHARS = 10_000
 MAX_SEED = 2**32 - 1
 MAX_STEPS = 200
+MAX_SOUND_SECONDS = 600
 MAX_LORAS = 32
 MAX_LORA_NAME_CHARS = 256
 
@@ -32,6 +34,7 @@ class GenerationSettings(WireModel):
     negative_prompt: str = Field("", max_length=MAX_PROMPT_CHARS)
     resolution: str | None = Field(None, max_length=32)  # "WxH"
     video_length: int | None = None  # frames
+    duration_seconds: float | None = None  # sound models: how long (0: as long as the words take)
     seed: int = -1  # -1: the server picks one and reports it
     num_inference_steps: int | None = None
     guidance_scale: float | None = None
@@ -41,6 +44,11 @@ class GenerationSettings(WireModel):
     image_end: Path | None = None
     video_source: Path | None = None
     video_guide: Path | None = None
+    image_refs: Path | None = None  # one reference image (Wan2GP takes a list: it gets a list of one)
+    video_mask: Path | None = None
+    image_guide: Path | None = None
+    image_mask: Path | None = None
+    audio_guide: Path | None = None
     activated_loras: tuple[str, ...] = Field((), max_length=MAX_LORAS)
     loras_multipliers: tuple[float, ...] = Field((), max_length=MAX_LORAS)
     extra: dict[str, Any] = Field(default_factory=dict)  # other Wan2GP keys, passed through
@@ -70,6 +78,13 @@ class GenerationSettings(WireModel):
     def _frames(cls, value: int | None) -> int | None:
         if value is not None and value < 1:
             raise ValueError(f"{value} frames: a clip needs at least one frame")
+        return value
+
+    @field_validator("duration_seconds")
+    @classmethod
+    def _seconds(cls, value: float | None) -> float | None:
+        if value is not None and (not math.isfinite(value) or not 0 <= value <= MAX_SOUND_SECONDS):
+            raise ValueError(f"{value} s is out of range: use 0…{MAX_SOUND_SECONDS} (0: as long as the words take)")
         return value
 
     @field_validator("seed")
@@ -151,6 +166,17 @@ class GenerationSettings(WireModel):
         """
         if self.model_type != model.id:
             raise InvalidSettingsError("model_type", f"settings are for '{self.model_type}', not '{model.id}'")
+        self._check_media(model)
+        if model.output is OutputKind.AUDIO:
+            if self.video_length is not None:
+                raise InvalidSettingsError("video_length", f"{model.id} makes sound: set duration_seconds, not frames")
+            return self.model_copy(update={
+                "resolution": None, "video_length": None,
+                "duration_seconds": model.default_seconds if self.duration_seconds is None else self.duration_seconds,
+                "num_inference_steps": self.num_inference_steps or model.default_steps,
+                "guidance_scale": model.default_guidance_scale if self.guidance_scale is None else self.guidance_scale,
+                "flow_shift": model.default_flow_shift if self.flow_shift is None else self.flow_shift,
+            })
         resolution = self.resolution or model.default_resolution
         if resolution not in model.resolutions:
             raise InvalidSettingsError(
@@ -173,17 +199,8 @@ class GenerationSettings(WireModel):
             raise InvalidSettingsError(
                 "video_length", message, hint=f"use {model.snap_frames(frames)} frames"
             )
-        for media in self.media():
-            if not model.accepts(media):
-                accepted = ", ".join(m.value for m in model.media_inputs) or "no image or video input"
-                raise InvalidSettingsError(
-                    media.value,
-                    f"{model.id} does not take {media.value} (it takes {accepted})",
-                    hint="pick an image-to-video model, or remove the input",
-                )
-        for media in model.required_inputs:
-            if getattr(self, media.value) is None:
-                raise InvalidSettingsError(media.value, f"{model.id} needs {media.value}", hint="add an image")
+        if self.duration_seconds is not None:
+            raise InvalidSettingsError("duration_seconds", f"{model.id} makes pictures: set video_length (frames)")
         return self.model_copy(
             update={
                 "resolution": resolution,
@@ -194,6 +211,21 @@ class GenerationSettings(WireModel):
             }
         )
 
+    def _check_media(self, model: ModelInfo) -> None:
+        """What the model needs is there (named, with where to get it), and it takes everything given."""
+        for media in model.required_inputs:
+            if getattr(self, media.value) is None:
+                raise InvalidSettingsError(media.value, f"{model.id} needs {media.label}",
+                                           hint=hints.input_hint(media))
+        for media in self.media():
+            if not model.accepts(media):
+                accepted = ", ".join(m.label for m in model.media_inputs) or "no media, only a prompt"
+                raise InvalidSettingsError(
+                    media.value,
+                    f"{model.id} does not take {media.label} (it takes {accepted})",
+                    hint=hints.hint("pick_model_for_input"),
+                )
+
     def to_wan2gp(self) -> dict[str, Any]:
         """The settings as Wan2GP's Export Settings JSON keys (media as path strings)."""
         data: dict[str, Any] = {
@@ -201,6 +233,8 @@ class GenerationSettings(WireModel):
             for key, value in self.model_dump(mode="json", exclude={"extra", "loras_multipliers"}).items()
             if value is not None
         }
+        if "image_refs" in data:
+            data["image_refs"] = [data["image_refs"]]  # Wan2GP takes a list of reference images
         data["activated_loras"] = list(self.activated_loras)
         data["loras_multipliers"] = " ".join(f"{m:g}" for m in self.loras_multipliers)
         return {**self.extra, **data}

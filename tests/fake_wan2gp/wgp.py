@@ -1,25 +1,39 @@
 """Fake Wan2GP runtime (the real one is Wan2GP's 13 000-line wgp.py). For tests only.
 
-Mirrors what shared/api.py of WanGP 12.60 (commit 8681e9f777f9f847f74a0bdefd13d5b9a6efe12d) needs
-from wgp: model definitions from defaults/*.json, factory settings, weights availability from
-ckpts/, LoRAs from loras/, validate_task and generate_media with the same send_cmd traffic
-("status" Loading model…, "progress" [(step, total), text, total], "output", "error"). It renders
-real small mp4s (imageio-ffmpeg) and jpg stills (Pillow) instead of running a model.
+Serves what the real WanGP 12.60 (commit 8681e9f777f9f847f74a0bdefd13d5b9a6efe12d) returned, as
+recorded in recording/catalog.json.gz: all 217 model definitions with their metadata, schema
+values and full factory settings. shared/api.py reads them through the same functions the real
+api.py calls (get_model_def, list_model_defs, get_factory_settings, get_model_handler, weights,
+LoRAs), and validate_task / generate_media keep the real send_cmd traffic ("status" Loading model…,
+"progress" [(step, total), text, total], "output", "error"). Instead of running a model it renders
+small real files: mp4 (imageio-ffmpeg, with a sound track for models whose outputs include audio),
+jpg stills (Pillow) and wav sound.
 
-Test hooks a real Wan2GP does not have (it ignores unknown settings keys, so these are harmless):
-  settings "fake_fail_at_step": N      → the generation error Wan2GP reports when a step crashes
-  settings "fake_step_seconds": s      → pace of the denoising steps
-  settings "fake_validation_error": t  → validate_task refuses the task with message t
+Progress reads like the real callback (wgp.py build_callback): "Denoising" per step, "Denoising
+First Phase" / "Second Phase" with the step count starting again for LTX-2's two stages, "Phase 1/2
+High Noise" → "Phase 2/2 Low Noise" inside one count for Wan 2.2, "Sliding Window k/n - …" before
+each window's steps, and "VAE Decoding" on the last step of every pass.
+
+Test hooks a real Wan2GP does not have (in the prompt, which reaches Wan2GP whatever a client or the
+Director server checks; a real Wan2GP would merely draw the words):
+  ckpts/<model_type>.safetensors       → that model's weights are downloaded (else: "missing", and a
+                                         generation fails the way an offline Wan2GP does)
+  "[fake fail_at_step=N]"              → the generation error Wan2GP reports when a step crashes
+  "[fake step_seconds=S]"              → pace of the denoising steps
+  "[fake validation_error=TEXT]"       → validate_task refuses the task with message TEXT
   env FAKE_WAN2GP_NO_CUDA=1            → import fails as on a CPU-only torch (AssertionError)
-  env FAKE_WAN2GP_INIT_SECONDS / FAKE_WAN2GP_STEP_SECONDS / FAKE_WAN2GP_LOAD_SECONDS
+  env FAKE_WAN2GP_INIT_SECONDS / FAKE_WAN2GP_STEP_SECONDS
+  env FAKE_WAN2GP_LOAD_SECONDS         → time before "Loading model …" (recorded: ~0.75 s)
 """
 
 import argparse
 import copy
 import glob
+import gzip
 import json
 import math
 import os
+import re
 import struct
 import sys
 import time
@@ -32,11 +46,19 @@ WanGP_version = "12.60"
 settings_version = 2.74
 
 ROOT = Path(__file__).resolve().parent
+RECORDING = ROOT / "recording" / "catalog.json.gz"
 ATTACHMENT_KEYS = ["image_start", "image_end", "image_refs", "image_guide", "image_mask", "video_guide", "video_guide2",
                    "video_mask", "video_source", "audio_guide", "audio_guide2", "audio_source",
                    "replace_voice_sample", "replace_voice_sample2", "custom_guide"]
 HUB_ERROR = ("An error happened while trying to locate the file on the Hub and we cannot find the requested files in "
              "the local cache. Please check your connection and try again or make sure your Internet connection is on.")
+LOAD_SECONDS = 0.75  # recorded: "Loading model …" came ~0.75 s after "started"
+_HOOK = re.compile(r"\[fake (\w+)=([^\]]*)\]")
+
+
+def _hooks(prompt):
+    """The test hooks written in a prompt, e.g. {"fail_at_step": "2"}."""
+    return dict(_HOOK.findall(str(prompt or "")))
 
 
 def _parse_args(argv):
@@ -68,59 +90,41 @@ gen_in_progress = False
 wan_model = None
 app = None
 
-# ---------------------------------------------------------------- model families (the real "handlers")
-
-_WAN = {"family": "wan", "fps": 16, "frames_minimum": 5, "frames_steps": 4, "sliding_window": True,
-        "v2i_switch_supported": True, "image_prompt_types_allowed": "TVL",
-        "defaults": {"sample_solver": "unipc", "flow_shift": 5.0}}
-_HANDLERS = {
-    "t2v": _WAN,
-    "t2v_1.3B": _WAN,
-    "i2v": {**_WAN, "image_prompt_types_allowed": "SEVL", "defaults": {"sample_solver": "unipc", "flow_shift": 5.0,
-                                                                     "image_prompt_type": "S"}},
-    "vace_1.3B": {**_WAN, "frames_minimum": 17, "image_prompt_types_allowed": "",
-                  "guide_preprocessing": {"choices": [["Control Video", "V"], ["Pose", "PV"], ["Depth", "DV"]]}},
-    "ltx2_19B": {"family": "ltx2", "fps": 24, "frames_minimum": 17, "frames_steps": 8, "sliding_window": True,
-                 "image_prompt_types_allowed": "TVSE", "returns_audio": True, "window": 241, "defaults": {}},
-    "flux": {"family": "flux", "fps": None, "frames_minimum": None, "frames_steps": None, "image_outputs": True,
-             "image_prompt_types_allowed": "", "defaults": {"image_mode": 1, "embedded_guidance_scale": 2.5}},
-    "ace_step_v1": {"family": "tts", "fps": None, "frames_minimum": None, "frames_steps": None, "audio_only": True,
-                    "any_audio_prompt": True, "image_prompt_types_allowed": "", "defaults": {"duration_seconds": 20}},
-    "k5_lite_t2v": {"family": "kandinsky5", "fps": 24, "frames_minimum": 5, "frames_steps": 4,
-                    "image_prompt_types_allowed": "TS", "defaults": {}},
-}
-_FAMILY_LABELS = {"wan": "Wan2.1", "ltx2": "LTX-2", "flux": "Flux 1", "tts": "TTS", "kandinsky5": "Kandinsky 5"}
-_LORA_DIRS = {"wan": "loras/wan", "ltx2": "loras/ltx2", "flux": "loras/flux", "kandinsky5": "loras/kandinsky5"}
-
-# models/_settings.json, the keys the fake uses
-_BASE_SETTINGS = {
-    "client_id": "", "prompt": "A cat walks on the grass, realistic style.", "alt_prompt": "", "image_mode": 0,
-    "image_prompt_type": "", "video_prompt_type": "", "audio_prompt_type": "", "negative_prompt": "",
-    "resolution": "832x480", "batch_size": 1, "video_length": 81, "duration_seconds": 0, "force_fps": "",
-    "num_inference_steps": 30, "seed": -1, "guidance_scale": 5, "flow_shift": 3, "sample_solver": "",
-    "repeat_generation": 1, "multi_prompts_gen_type": "PG", "sliding_window_size": 129,
-    "sliding_window_overlap": 5, "activated_loras": [], "loras_multipliers": "", "image_start": None,
-    "image_end": None, "video_source": None, "video_guide": None, "temporal_upsampling": "",
-    "spatial_upsampling": "", "film_grain_intensity": 0, "output_filename": "",
-}
+# ---------------------------------------------------------------- model definitions, from the recording
 
 
 def _load_model_defs():
-    from models import model_metadata
-
+    """model_type → a model definition holding what the real one publishes through shared/api.py."""
+    with gzip.open(RECORDING, "rt", encoding="utf-8") as handle:
+        recorded = json.load(handle)["models"]
     defs = {}
-    for path in sorted(glob.glob(str(ROOT / "defaults" / "*.json"))):
-        model_type = Path(path).stem
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-        handler = _HANDLERS[data["model"]["architecture"]]
-        model_def = {k: copy.deepcopy(v) for k, v in handler.items() if k not in ("defaults", "family", "window")}
-        model_def.update(copy.deepcopy(data["model"]))
-        model_def["path"] = path
-        model_def["settings"] = {k: v for k, v in data.items() if k != "model"}
-        model_def["metadata"] = model_metadata.build_metadata(model_type, model_def, handler["family"],
-                                                               _FAMILY_LABELS[handler["family"]])
-        defs[model_type] = model_def
+    for model_type, entry in recorded.items():
+        metadata = copy.deepcopy(entry["metadata"])
+        metadata.pop("availability", None)  # computed from ckpts/ (see weights_status)
+        schema = (entry.get("schema") or {}).get("metadata") or {}
+        values = metadata.get("setting_values") or {}
+        main = list(metadata.get("main_output") or [])
+        defs[model_type] = {
+            "name": metadata.get("name", model_type),
+            "architecture": metadata.get("base_model_type", model_type),
+            "description": schema.get("description", ""),
+            "fps": schema.get("fps"),
+            "frames_minimum": schema.get("frames_minimum"),
+            "frames_steps": schema.get("frames_steps"),
+            "infos": schema.get("infos", ""),
+            "prompt_infos": schema.get("prompt_infos", ""),
+            "sliding_window": bool(schema.get("sliding_window", False)),
+            "image_prompt_types_allowed": str((values.get("image_prompt_type") or {}).get("allowed") or ""),
+            "image_ref_choices": (values.get("video_prompt_type") or {}).get("image_ref_choices"),
+            "audio_prompt_type_sources": (values.get("audio_prompt_type") or {}).get("sources"),
+            "image_outputs": main == ["image"],
+            "audio_only": main == ["audio"],
+            "returns_audio": "audio" in (metadata.get("outputs") or []) and main != ["audio"],
+            "no_lora": not (entry.get("loras") or {}).get("supported", True),
+            "metadata": metadata,
+            "settings": entry["default_settings"],
+            "window": schema.get("frames_maximum"),  # what the handler's default sliding window gives
+        }
     return defs
 
 
@@ -142,6 +146,10 @@ def get_model_def(model_type):
 
 def get_model_name(model_type):
     return models_def[model_type]["name"]
+
+
+def get_model_family(model_type):
+    return models_def[model_type]["metadata"]["family"]
 
 
 def list_model_defs(family=None, base_model_type=None, finetune=None, model_type=None, main_output=None,
@@ -170,32 +178,24 @@ def _as_list(value):
 
 
 def get_factory_settings(model_type):
-    model_def = models_def[model_type]
-    handler = _HANDLERS[model_def["architecture"]]
-    settings = copy.deepcopy(_BASE_SETTINGS)
-    settings.update(copy.deepcopy(handler["defaults"]))
-    settings.update(copy.deepcopy(model_def["settings"]))
-    settings["settings_version"] = settings_version
-    return settings
+    return copy.deepcopy(models_def[model_type]["settings"])
 
 
 def get_model_handler(model_type):
-    return _Handler(models_def[model_type]["architecture"])
+    return _Handler(model_type)
 
 
 class _Handler:
-    def __init__(self, architecture):
-        self.architecture = architecture
+    def __init__(self, model_type):
+        self.model_type = model_type
 
     def update_default_settings(self, base_model_type, model_def, ui_defaults):
-        window = _HANDLERS[self.architecture].get("window")
-        if window:
-            ui_defaults["sliding_window_size"] = window
+        if model_def.get("window"):
+            ui_defaults["sliding_window_size"] = model_def["window"]
 
 
 def get_lora_dir(model_type):
-    family = _HANDLERS[models_def[model_type]["architecture"]]["family"]
-    return _LORA_DIRS.get(family)
+    return f"loras/{get_model_family(model_type)}"
 
 
 def setup_loras(model_type, transformer, lora_dir, lora_preselected_preset, split_linear_modules_map=None):
@@ -207,12 +207,8 @@ def setup_loras(model_type, transformer, lora_dir, lora_preselected_preset, spli
 
 
 def weights_status(model_type):
-    """0 missing, 1 partial, 2 all files of the model are in ckpts/ (shared/model_dropdowns.py)."""
-    names = [url.rsplit("/", 1)[-1] for url in models_def[model_type].get("URLs", [])]
-    present = [name for name in names if (ROOT / "ckpts" / name).is_file()]
-    if names and len(present) == len(names):
-        return 2
-    return 1 if present else 0
+    """0 missing, 2 downloaded (shared/model_dropdowns.py's codes): here, ckpts/<model_type>.safetensors."""
+    return 2 if (ROOT / "ckpts" / f"{model_type}.safetensors").is_file() else 0
 
 
 def release_model():
@@ -224,7 +220,16 @@ def _is_edit_task_params(params):
     return str(params.get("mode", "") or "").startswith("edit_")
 
 
+def _given(value):
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, (list, tuple)):
+        return any(_given(item) for item in value)
+    return value is not None
+
+
 def validate_task(task, state):
+    """The refusals of wgp.py's validation that depend on the task's prompt-type letters, same words."""
     params = copy.deepcopy(task.get("params", {}))
     model_type = params.get("model_type")
     if not model_type:
@@ -232,13 +237,40 @@ def validate_task(task, state):
         return None, "No model_type specified"
     model_def = get_model_def(model_type)
     allowed = model_def.get("image_prompt_types_allowed", "")  # AttributeError on an unknown model, as in Wan2GP
-    if params.get("fake_validation_error"):
-        return None, str(params["fake_validation_error"])
-    if "T" not in allowed and "S" in allowed and not params.get("image_start") and not params.get("video_source"):
-        return None, "You must provide a Start Image"
-    merged = get_factory_settings(model_type)
-    merged.update(params)
-    return merged, ""
+    if _hooks(params.get("prompt")).get("validation_error"):
+        return None, _hooks(params.get("prompt"))["validation_error"]
+    settings = get_factory_settings(model_type)
+    settings.update(params)
+    image_flags = str(settings.get("image_prompt_type") or "")
+    video_flags = str(settings.get("video_prompt_type") or "")
+    audio_flags = str(settings.get("audio_prompt_type") or "")
+    image_outputs = model_def.get("image_outputs", False)
+    if "V" in image_flags and not _given(settings.get("video_source")):
+        return None, "You must provide a Source Video file to continue"
+    if "A" in audio_flags and not _given(settings.get("audio_guide")):
+        return None, "You must provide an Audio Source"
+    if "B" in audio_flags and not _given(settings.get("audio_guide2")):
+        return None, "You must provide a second Audio Source"
+    if "I" in video_flags and not _given(settings.get("image_refs")):
+        return None, "You must provide at least one Reference Image"
+    if "V" in video_flags:
+        guide = "image_guide" if image_outputs else "video_guide"
+        if not _given(settings.get(guide)):
+            return None, "You must provide a Control Image" if image_outputs else "You must provide a Control Video"
+        mask = "image_mask" if image_outputs else "video_mask"
+        if "A" in video_flags and "U" not in video_flags and not _given(settings.get(mask)):
+            return None, "You must provide a Image Mask" if image_outputs else "You must provide a Video Mask"
+    if "S" in image_flags:
+        if "S" not in allowed:
+            return None, "This model doesn't accept a Start Image"
+        if not _given(settings.get("image_start")):
+            return None, "You must provide a Start Image"
+    if "E" in image_flags:
+        if "E" not in allowed:
+            return None, "This model doesn't accept an End Image"
+        if not _given(settings.get("image_end")):
+            return None, "You must provide an End Image"
+    return settings, ""
 
 
 # ---------------------------------------------------------------- generation
@@ -250,68 +282,144 @@ class _FakeModel:
         self._interrupt = False
 
 
-def _status(state, context):
+def _status_prefix(state):
+    """wgp.py get_generation_status: empty for one prompt of one sample in one window."""
     gen = state["gen"]
-    return f"Prompt {gen.get('prompt_no', 1)}/{gen.get('prompts_max', 1)} | {context}"
+    parts = []
+    if gen.get("prompts_max", 1) > 1:
+        parts.append(f"Prompt {gen.get('prompt_no', 1)}/{gen['prompts_max']}")
+    if gen.get("total_windows", 1) > 1:
+        parts.append(f"Sliding Window {gen.get('window_no', 1)}/{gen['total_windows']}")
+    return ", ".join(parts)
+
+
+def _merge(status, context):
+    """wgp.py merge_status_context."""
+    if not status:
+        return context
+    if not context:
+        return status
+    if "|" in context:
+        head, tail = context.split("|")[:2]
+        return f"{status} - {head.strip()} | {tail.strip()}"
+    return f"{status} - {context}"
+
+
+def _passes(model_type, steps, settings):
+    """[(pass_no, steps)]: pass_no 0 for one pass, 1 and 2 for LTX-2's two stages (stage 2: 3 steps)."""
+    if get_model_family(model_type) == "ltx2":
+        return [(1, steps), (2, 3)]
+    return [(0, steps)]
+
+
+def _noise_phase(model_type, step, total, settings):
+    """Wan 2.2's guidance phases inside one step count: "Phase 1/2 High Noise" then "Phase 2/2 Low Noise"."""
+    phases = int(settings.get("guidance_phases") or 1)
+    if get_model_family(model_type) != "wan2_2" or phases < 2:
+        return ""
+    phase = 1 if step < total // 2 else 2
+    return f"Phase {phase}/{phases} {'High' if phase == 1 else 'Low'} Noise"
+
+
+def _windows(model_type, video_length, settings):
+    model_def = models_def[model_type]
+    size = int(settings.get("sliding_window_size") or 0)
+    if not model_def["sliding_window"] or not size or video_length <= size:
+        return 1
+    overlap = int(settings.get("sliding_window_overlap") or 5)
+    return 1 + math.ceil((video_length - size) / max(1, size - overlap))
 
 
 def generate_media(task, send_cmd, plugin_data=None, *, state, model_type, prompt="", resolution="832x480",
-                   video_length=81, num_inference_steps=30, seed=-1, force_fps="", image_mode=0,
-                   image_start=None, image_end=None, video_source=None, video_guide=None, activated_loras=None,
-                   loras_multipliers="", image_prompt_type="", video_prompt_type="", guidance_scale=5.0,
-                   flow_shift=3.0, sample_solver="", negative_prompt="", fake_fail_at_step=None,
-                   fake_step_seconds=None):
+                   video_length=81, duration_seconds=0, num_inference_steps=30, seed=-1, force_fps="", image_mode=0,
+                   image_start=None, image_end=None, image_refs=None, video_source=None, video_guide=None,
+                   video_mask=None, image_guide=None, image_mask=None, audio_guide=None, activated_loras=None,
+                   loras_multipliers="", image_prompt_type="", video_prompt_type="", audio_prompt_type="",
+                   guidance_scale=5.0, guidance_phases=1, flow_shift=3.0, sample_solver="", negative_prompt="",
+                   sliding_window_size=0, sliding_window_overlap=5):
     global wan_model
     gen = state["gen"]
     model_def = models_def[model_type]
+    settings = {"guidance_phases": guidance_phases, "sliding_window_size": sliding_window_size,
+                "sliding_window_overlap": sliding_window_overlap}
     if wan_model is None or wan_model.model_type != model_type:
-        send_cmd("status", f"Loading model {get_model_name(model_type)}...")
         wan_model = None
-        time.sleep(float(os.environ.get("FAKE_WAN2GP_LOAD_SECONDS", "0.2")))
+        time.sleep(float(os.environ.get("FAKE_WAN2GP_LOAD_SECONDS", LOAD_SECONDS)))
+        send_cmd("status", f"Loading model {get_model_name(model_type)}...")
         if weights_status(model_type) != 2:
-            print(f"[fake wgp] HEAD {model_def['URLs'][0]}: no network", file=sys.stderr)
-            raise OSError(HUB_ERROR)  # huggingface_hub's LocalEntryNotFoundError, offline
+            raise OSError(HUB_ERROR)  # huggingface_hub's LocalEntryNotFoundError, offline (logged, not streamed)
         wan_model = _FakeModel(model_type)
         send_cmd("status", "Model loaded")
         send_cmd("refresh_models", time.time_ns())
     wan_model._interrupt = False
     seed = int(seed) if int(seed) >= 0 else int(time.time() * 1000) % 2**31
-    step_seconds = float(fake_step_seconds if fake_step_seconds is not None
-                         else os.environ.get("FAKE_WAN2GP_STEP_SECONDS", "0.03"))
-    send_cmd("progress", [0, _status(state, "Encoding Prompt")])
-    total = int(num_inference_steps)
-    for step in range(total + 1):
-        if gen.get("abort"):
-            send_cmd("progress", [0, _status(state, "Aborting")])
-            return False
-        phase = "VAE Decoding" if step == total else "Denoising"
-        gen["progress_phase"] = (phase, step)
-        send_cmd("progress", [(step, total), _status(state, f"{phase} | 0:0{step % 10} / 0:0{total % 10}"), total])
-        if fake_fail_at_step is not None and step == int(fake_fail_at_step):
-            reason = f"fake failure at denoising step {step}"
-            print(f"Traceback (most recent call last):\n  ...\nRuntimeError: {reason}")
-            send_cmd("error", "The generation of the video has encountered an error, please check your terminal "
-                              f"for more information. '{reason}'")
-            return False
-        if step < total:
-            time.sleep(step_seconds)
+    hooks = _hooks(prompt)
+    step_seconds = float(hooks.get("step_seconds", os.environ.get("FAKE_WAN2GP_STEP_SECONDS", "0.03")))
+    fail_at_step = int(hooks["fail_at_step"]) if "fail_at_step" in hooks else None
+    audio_only = model_def["audio_only"]
+    windows = 1 if audio_only or model_def["image_outputs"] else _windows(model_type, int(video_length), settings)
+    gen["total_windows"] = windows
+    for window in range(1, windows + 1):
+        gen["window_no"] = window
+        prefix = _status_prefix(state)
+        label = "Generating Audio" if audio_only else "Encoding Prompt"
+        gen["progress_phase"] = (label, -1)
+        send_cmd("progress", [0, _merge(prefix, label)])
+        for pass_no, total in _passes(model_type, int(num_inference_steps), settings):
+            gen["num_inference_steps"] = total
+            for step in range(total + 1):
+                if gen.get("abort"):
+                    gen["progress_phase"] = ("Aborting", step)
+                    send_cmd("progress", [(step, total), _merge(prefix, "Aborting | 0:00"), total])
+                    return False
+                if step == total:
+                    phase = "VAE Decoding"
+                else:
+                    phase = {0: "Denoising", 1: "Denoising First Phase", 2: "Denoising Second Phase"}[pass_no]
+                    extra = _noise_phase(model_type, step, total, settings)
+                    phase += f" | {extra}" if extra else ""
+                gen["progress_phase"] = (phase, step)
+                send_cmd("progress", [(step, total), _merge(prefix, f"{phase} | 0:0{step % 10} / 0:0{total % 10}"),
+                                      total])
+                if fail_at_step is not None and step == fail_at_step:
+                    reason = f"fake failure at denoising step {step}"
+                    print(f"Traceback (most recent call last):\n  ...\nRuntimeError: {reason}")
+                    send_cmd("error", "The generation of the video has encountered an error, please check your "
+                                      f"terminal for more information. '{reason}'")
+                    return False
+                if step < total:
+                    time.sleep(step_seconds)
+    gen["total_windows"] = gen["window_no"] = 0
     width, height = (int(v) for v in str(resolution).lower().split("x"))
     # like Wan2GP's metadata_type "metadata": the settings used travel inside the file
     metadata = {"model_type": model_type, "prompt": prompt, "negative_prompt": negative_prompt, "seed": seed,
-                "resolution": resolution, "video_length": video_length, "num_inference_steps": total,
-                "guidance_scale": guidance_scale, "flow_shift": flow_shift, "sample_solver": sample_solver,
-                "activated_loras": activated_loras or [], "loras_multipliers": loras_multipliers,
-                "image_prompt_type": image_prompt_type, "video_prompt_type": video_prompt_type,
-                "image_start": image_start, "video_guide": video_guide, "creation_timestamp": int(time.time())}
-    if model_def.get("image_outputs"):
+                "resolution": resolution, "video_length": video_length, "duration_seconds": duration_seconds,
+                "num_inference_steps": int(num_inference_steps), "guidance_scale": guidance_scale,
+                "flow_shift": flow_shift, "sample_solver": sample_solver, "activated_loras": activated_loras or [],
+                "loras_multipliers": loras_multipliers, "image_prompt_type": image_prompt_type,
+                "video_prompt_type": video_prompt_type, "audio_prompt_type": audio_prompt_type,
+                "image_start": image_start, "image_end": image_end, "image_refs": image_refs,
+                "video_source": video_source, "video_guide": video_guide, "video_mask": video_mask,
+                "image_guide": image_guide, "audio_guide": audio_guide, "creation_timestamp": int(time.time())}
+    if audio_only:
+        seconds = float(duration_seconds) if duration_seconds else max(1.0, len(prompt.split()) / 2.5)
+        path = _write_audio(prompt, seed, seconds, metadata)
+        gen["audio_file_list"].append(str(path))
+        gen["audio_file_settings_list"].append(metadata)
+        kind = "audio"
+    elif model_def["image_outputs"] or int(image_mode or 0) > 0:
         path = _write_image(prompt, seed, width, height, metadata)
+        gen["file_list"].append(str(path))
+        gen["file_settings_list"].append(metadata)
+        kind = "image"
     else:
         fps = float(force_fps) if str(force_fps or "").strip() else float(model_def["fps"])
         path = _write_video(prompt, seed, width, height, int(video_length), fps, metadata,
-                            with_audio=bool(model_def.get("returns_audio")))
-    gen["file_list"].append(str(path))
-    gen["file_settings_list"].append(metadata)
-    print(f"New {'image' if model_def.get('image_outputs') else 'video'} saved to Path: {path}")
+                            with_audio=model_def["returns_audio"])
+        gen["file_list"].append(str(path))
+        gen["file_settings_list"].append(metadata)
+        kind = "video"
+    print(f"New {kind} saved to Path: {path}")
     send_cmd("output")
     return True
 
@@ -370,6 +478,14 @@ def _write_tone(path, seconds, rate=16000):
         out.setframerate(rate)
         out.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate)))
                                  for i in range(int(seconds * rate))))
+
+
+def _write_audio(prompt, seed, seconds, metadata):
+    """A wav (Wan2GP's audio_stand_alone_output_codec default), the settings in a json beside it."""
+    path = _output_path(prompt, seed, ".wav", audio_save_path)
+    _write_tone(path, seconds)
+    path.with_suffix(".json").write_text(json.dumps(metadata), encoding="utf-8")
+    return path
 
 
 def _write_image(prompt, seed, width, height, metadata):

@@ -1,7 +1,8 @@
 """The launcher and the wangp engine against a fake Wan2GP checkout, end to end over loopback.
 
-tests/fake_wan2gp is laid out like a Wan2GP folder (wgp.py, shared/api.py, defaults/, ckpts/) and
-reproduces shared/api.py of WanGP 12.60 (8681e9f). Each test copies it into a temporary folder with
+tests/fake_wan2gp is laid out like a Wan2GP folder (wgp.py, shared/api.py, ckpts/, loras/) and
+reproduces shared/api.py of WanGP 12.60 (8681e9f), serving the catalog that WanGP recorded
+(tests/fake_wan2gp/recording/: 217 models). Each test copies it into a temporary folder with
 a `venv` that is the server environment (gradio 5.29), so the launcher finds "Wan2GP's own Python"
 the way it would on a user's machine, and the real server module runs the wangp engine in it.
 """
@@ -11,9 +12,12 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import time
+import zlib
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,11 +30,16 @@ from blender_movie_director.common.enums import (
     JobState,
     MediaInput,
     ModelCategory,
-    ModelFamily,
+    ModelGroup,
     OutputKind,
     Phase,
 )
-from blender_movie_director.common.errors import GenerationFailedError, JobCancelledError, Wan2GPInstallError
+from blender_movie_director.common.errors import (
+    GenerationFailedError,
+    InvalidSettingsError,
+    JobCancelledError,
+    Wan2GPInstallError,
+)
 from blender_movie_director.common.wan2gp_install import MIN_VERSION
 from blender_movie_director.launcher import process as launcher
 from blender_movie_director.server.engines.render import read_clip_metadata
@@ -124,25 +133,41 @@ def test_launcher_runs_the_server_in_wan2gp_python_with_its_flags(wangp: Started
                                                                           str(wangp.root)]
 
 
-def test_catalog_comes_from_wan2gp_metadata(client: Wan2GPClient) -> None:
+def test_catalog_offers_every_model_wan2gp_publishes(client: Wan2GPClient) -> None:
     models = {m.id: m for m in client.list_models()}
-    # audio (ace_step_v1) has nothing to place; Kandinsky is a family our enums do not name yet
-    assert set(models) == {"t2v", "t2v_1.3B", "i2v", "vace_1.3B", "ltx2_distilled", "flux"}
+    # WanGP 12.60: 217 models; 192 make video or images, 25 make sound (music, speech)
+    assert len(models) == 217
+    by_family = Counter((m.output is OutputKind.AUDIO, m.family) for m in models.values())
+    assert {f: n for (sound, f), n in by_family.items() if not sound} == {
+        "wan": 50, "wan2_2": 32, "ltx2": 25, "flux": 11, "kandinsky5": 9, "z_image": 9, "flux2": 8, "hunyuan": 8,
+        "hunyuan_1_5": 8, "qwen": 8, "krea2": 4, "longcat": 4, "magi_human": 4, "minimax_h3": 4, "hidream": 3,
+        "ideogram4": 3, "ltxv": 2}
+    assert {f: n for (sound, f), n in by_family.items() if sound} == {"music": 15, "tts": 10}
     t2v = models["t2v_1.3B"]
     grid = (t2v.fps, t2v.frames_minimum, t2v.frames_step, t2v.frames_maximum, t2v.sliding_window)
-    assert grid == (16, 5, 4, 97, True)
-    assert (t2v.family, t2v.category, t2v.available) == (ModelFamily.WAN, ModelCategory.FAST, True)
+    assert grid == (16, 5, 4, 97, False)  # WanGP: no sliding window, no video to continue for the 1.3B
+    assert (t2v.family, t2v.category, t2v.available, t2v.media_inputs) == ("wan", ModelCategory.FAST, True, ())
     assert not models["t2v"].available, "t2v has no weights in ckpts/: availability must say so"
     ltx = models["ltx2_distilled"]
     grid = (ltx.fps, ltx.frames_minimum, ltx.frames_step, ltx.frames_maximum, ltx.audio_output)
-    assert grid == (24, 17, 8, 241, True)
-    assert (ltx.default_resolution, ltx.default_frames, ltx.default_steps) == ("1280x720", 241, 8)
+    assert grid == (24, 17, 8, 481, True)
+    assert (ltx.default_resolution, ltx.default_frames, ltx.default_steps) == ("832x480", 241, 8)
     assert models["i2v"].required_inputs == (MediaInput.IMAGE_START,)
     assert models["i2v"].category is ModelCategory.IMAGE_TO_VIDEO
-    assert (models["vace_1.3B"].family, models["vace_1.3B"].category) == (ModelFamily.VACE, ModelCategory.CONTROL)
-    assert MediaInput.VIDEO_GUIDE in models["vace_1.3B"].media_inputs
-    assert models["flux"].output is OutputKind.IMAGE and models["flux"].default_resolution == "1024x1024"
+    for model_type in ("t2v_2_2", "i2v_2_2", "ti2v_2_2", "vace_14B_2_2"):
+        assert (models[model_type].family, models[model_type].family_name) == ("wan2_2", "Wan2.2")
+    vace = models["vace_1.3B"]
+    assert vace.family == "wan" and {MediaInput.VIDEO_GUIDE, MediaInput.IMAGE_REFS} <= set(vace.media_inputs)
+    assert ModelGroup.CONTROL_EDIT in vace.groups
+    assert models["chrono_edit"].required_inputs == (MediaInput.IMAGE_START,)
+    assert models["flux_dev_kontext"].required_inputs == (MediaInput.IMAGE_REFS,)
+    assert models["flux"].output is OutputKind.IMAGE and models["flux"].default_resolution == "1280x720"
+    music = models["ace_step_v1_5"]
+    assert (music.output, music.group, music.family_name, music.available) == (OutputKind.AUDIO, ModelGroup.AUDIO,
+                                                                               "Music", True)
+    assert models["k5_lite_t2v"].family_name == "Kandinsky 5"
     defaults = client.model_defaults("t2v_1.3B")
+    assert len(defaults) == 115, "WanGP's full defaults, as recorded"
     assert (defaults["sample_solver"], defaults["settings_version"], defaults["model_type"]) == ("unipc", 2.74,
                                                                                                   "t2v_1.3B")
     assert client.list_loras("t2v_1.3B").loras == ("fake_film_grain.safetensors",)
@@ -152,8 +177,9 @@ def test_catalog_comes_from_wan2gp_metadata(client: Wan2GPClient) -> None:
 
 
 def test_progress_maps_to_phases_and_steps_and_the_clip_arrives(client: Wan2GPClient) -> None:
-    job = client.submit({**SHOT, "seed": 1234, "activated_loras": ["fake_film_grain.safetensors"],
-                         "loras_multipliers": [0.7], "extra": {"fake_step_seconds": 0.1}})  # steps slow enough to see
+    slow = f"{SHOT['prompt']} [fake step_seconds=0.1]"  # the fake's pace, read from the prompt: slow enough to see
+    job = client.submit({**SHOT, "prompt": slow, "seed": 1234, "activated_loras": ["fake_film_grain.safetensors"],
+                         "loras_multipliers": [0.7]})
     seen = follow(job)
     result = job.result(timeout=30)
 
@@ -173,7 +199,7 @@ def test_progress_maps_to_phases_and_steps_and_the_clip_arrives(client: Wan2GPCl
     assert (result.frames, result.fps, result.width, result.height, result.seed) == (17, 16.0, 448, 256, 1234)
     used = read_clip_metadata(result.video_path)  # what Wan2GP itself received
     assert (used["prompt"], used["seed"], used["num_inference_steps"], used["sample_solver"]) == (
-        SHOT["prompt"], 1234, 8, "unipc")  # sample_solver: Wan2GP's default for this model, filled in
+        slow, 1234, 8, "unipc")  # sample_solver: Wan2GP's default for this model, filled in
     assert (used["activated_loras"], used["loras_multipliers"]) == (["fake_film_grain.safetensors"], "0.7")
 
 
@@ -192,6 +218,55 @@ def test_sound_models_and_still_images(client: Wan2GPClient) -> None:
     assert still.video_path.suffix == ".jpg" and (still.frames, still.width, still.height) == (1, 512, 512)
 
 
+def png(path: Path, width: int = 64, height: int = 48) -> Path:
+    """A small real PNG (no Pillow in the client's environment)."""
+    rows = b"".join(b"\x00" + bytes(v for x in range(width) for v in (x * 4 % 256, y * 5 % 256, 90))
+                    for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.mark.parametrize(("model_type", "fps", "needs_image"), [("t2v_2_2", 16.0, False), ("ti2v_2_2", 24.0, False),
+                                                                ("i2v_2_2", 16.0, True)])
+def test_wan_2_2_models_generate(client: Wan2GPClient, tmp_path: Path, model_type: str, fps: float,
+                                 needs_image: bool) -> None:
+    shot = {**SHOT, "model_type": model_type, "num_inference_steps": 4}
+    if needs_image:
+        shot["image_start"] = png(tmp_path / "first.png")
+    clip = client.generate(shot, timeout=60)
+    assert (clip.frames, clip.fps, clip.width, clip.height) == (17, fps, 448, 256)
+    used = read_clip_metadata(clip.video_path)
+    assert used["model_type"] == model_type and ("S" in used["image_prompt_type"]) == needs_image
+
+
+def test_a_model_needing_a_start_image_is_refused_before_sending_and_runs_with_one(
+        client: Wan2GPClient, tmp_path: Path) -> None:
+    shot = {"model_type": "chrono_edit", "prompt": "the boat, one second later", "resolution": "448x256",
+            "num_inference_steps": 2}
+    before = len(client.server_jobs())
+    with pytest.raises(InvalidSettingsError) as refused:
+        client.submit(shot)
+    assert refused.value.field == "image_start" and "chrono_edit needs a start image" in refused.value.message
+    assert "--image-start" in refused.value.hint and "Retry" not in str(refused.value)
+    assert len(client.server_jobs()) == before, "nothing may reach the server"
+    edited = client.generate({**shot, "image_start": png(tmp_path / "boat.png")}, timeout=60)
+    assert edited.video_path.suffix == ".jpg" and edited.frames == 1  # chrono_edit makes a still
+
+
+def test_a_refusal_that_still_reaches_wan2gp_says_what_to_add(client: Wan2GPClient) -> None:
+    # Wan2GP's own letters asking for a start image the shot does not have: Wan2GP refuses it itself
+    with pytest.raises(GenerationFailedError) as refused:
+        client.generate({**SHOT, "model_type": "ti2v_2_2", "extra": {"image_prompt_type": "S"}}, timeout=60)
+    error = refused.value
+    assert (error.stage, error.reason) == ("validation", "You must provide a Start Image")
+    assert error.hint.startswith("add a start image") and "Retry" not in error.hint
+
+
 def test_media_go_to_wan2gp_as_uploaded_files_with_their_flags(client: Wan2GPClient, tmp_path: Path) -> None:
     guide = client.generate({**SHOT, "num_inference_steps": 2}, timeout=30).video_path
     result = client.generate({**SHOT, "model_type": "vace_1.3B", "num_inference_steps": 2, "video_guide": guide},
@@ -202,7 +277,7 @@ def test_media_go_to_wan2gp_as_uploaded_files_with_their_flags(client: Wan2GPCli
 
 
 def test_cancel_mid_job_stops_wan2gp_and_frees_it(client: Wan2GPClient, wangp: Started) -> None:
-    job = client.submit({**SHOT, "num_inference_steps": 200, "extra": {"fake_step_seconds": 0.05}})
+    job = client.submit({**SHOT, "prompt": "a long one [fake step_seconds=0.05]", "num_inference_steps": 200})
     wait_until(lambda: (job.status().step or 0) >= 3, 20, "the long job to get going")
     clips_before = set((wangp.server.log_file.parent / "outputs").glob("*.mp4"))
     started = time.monotonic()
@@ -218,13 +293,13 @@ def test_cancel_mid_job_stops_wan2gp_and_frees_it(client: Wan2GPClient, wangp: S
 
 
 def test_a_failing_step_arrives_as_an_error_with_wan2gp_stage(client: Wan2GPClient) -> None:
-    job = client.submit({**SHOT, "extra": {"fake_fail_at_step": 2}})
+    job = client.submit({**SHOT, "prompt": "a boat [fake fail_at_step=2]"})
     with pytest.raises(GenerationFailedError) as caught:
         job.result(timeout=30)
     assert caught.value.stage == "generation" and "fake failure at denoising step 2" in caught.value.message
     assert job.status().state is JobState.FAILED
     with pytest.raises(GenerationFailedError) as refused:
-        client.generate({**SHOT, "extra": {"fake_validation_error": "The prompt is too short for this model"}},
+        client.generate({**SHOT, "prompt": "[fake validation_error=The prompt is too short for this model]"},
                         timeout=30)
     assert refused.value.stage == "validation" and "too short" in refused.value.message
 

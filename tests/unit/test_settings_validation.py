@@ -85,7 +85,8 @@ def test_off_grid_error_suggests_the_nearest_valid_count() -> None:
 
 def test_resolution_fills_the_models_defaults() -> None:
     resolved = parse_settings({**BASE, "model_type": "ltx2_distilled"}).resolved_for(MODELS_BY_ID["ltx2_distilled"])
-    assert (resolved.resolution, resolved.video_length, resolved.num_inference_steps) == ("1280x720", 241, 8)
+    # WanGP 12.60 says 832x480 for it (its own defaults, recorded), 241 frames, 8 steps
+    assert (resolved.resolution, resolved.video_length, resolved.num_inference_steps) == ("832x480", 241, 8)
     own = parse_settings({**BASE, "video_length": 17, "num_inference_steps": 4, "guidance_scale": 0.0})
     resolved = own.resolved_for(MODELS_BY_ID["t2v_1.3B"])
     assert (resolved.video_length, resolved.num_inference_steps, resolved.guidance_scale) == (17, 4, 0.0)

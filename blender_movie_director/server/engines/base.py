@@ -20,6 +20,7 @@ from ...common.errors import InvalidSettingsError, JobCancelledError
 from ...common.extra_settings import allowed_extra_keys
 from ...common.messages import LoraList
 from ...common.model_info import ModelInfo
+from ...common.progress import Stage
 from ...common.settings import GenerationSettings, SimulationOptions
 
 
@@ -41,6 +42,7 @@ class EngineEvent:
     step: int | None = None
     total_steps: int | None = None
     message: str = ""
+    stage: Stage | None = None  # which pass / window a step belongs to, when there are several
 
 
 @dataclass
@@ -76,9 +78,9 @@ class EngineJob:
         self.check_cancel()
         self._events.put(EngineEvent("phase", phase=phase, message=message or phase.label))
 
-    def progress_step(self, step: int, total: int) -> None:
+    def progress_step(self, step: int, total: int, stage: Stage | None = None) -> None:
         self.step, self.total_steps = step, total
-        self._events.put(EngineEvent("step", phase=Phase.INFERENCE, step=step, total_steps=total))
+        self._events.put(EngineEvent("step", phase=Phase.INFERENCE, step=step, total_steps=total, stage=stage))
 
     def log(self, message: str) -> None:
         self._events.put(EngineEvent("log", message=message))

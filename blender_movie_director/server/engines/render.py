@@ -140,6 +140,20 @@ def write_png(path: Path, painter: FramePainter, metadata: dict[str, Any]) -> No
     os.replace(partial, path)
 
 
+def write_wav(path: Path, seconds: float, seed: int, metadata: dict[str, Any]) -> None:
+    """A tone (its pitch from the seed) of the asked length, the settings in its comment, atomically."""
+    partial = path.with_name(path.stem + ".partial" + path.suffix)
+    frequency = 220 + seed % 440
+    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+           "-i", f"sine=frequency={frequency}:sample_rate=48000:duration={seconds:.6f}",
+           "-metadata", f"comment={json.dumps(metadata, sort_keys=True)}", "-c:a", "pcm_s16le", str(partial)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        partial.unlink(missing_ok=True)
+        raise RuntimeError(f"ffmpeg failed: {done.stderr.strip()[-500:]}")
+    os.replace(partial, path)
+
+
 def read_clip_metadata(path: Path) -> dict[str, Any]:
     """The settings JSON embedded in a clip's comment tag ({} when there is none)."""
     result = subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(path),

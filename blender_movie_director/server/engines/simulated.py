@@ -20,11 +20,15 @@ from ...common.errors import GenerationFailedError
 from ...common.filenames import clip_stem
 from ...common.messages import LoraList
 from ...common.model_info import ModelInfo
+from ...common.progress import Stage
 from ...common.settings import GenerationSettings, SimulationOptions
 from .base import Engine, EngineJob, EngineOutput, concrete_seed
-from .render import FramePainter, RenderCancelled, write_mp4, write_png
+from .render import FramePainter, RenderCancelled, write_mp4, write_png, write_wav
 
 DEFAULT_STEP_SECONDS = 0.05
+TWO_PASS_FAMILIES = frozenset({"ltx2"})
+SECOND_PASS_STEPS = 3  # Wan2GP's distilled LTX-2 second stage
+SPOKEN_SECONDS = 3.0  # a sound model asked for "as long as the words take"
 
 # Wan2GP settings the simulated engine lets `extra` set (it draws nothing differently for them): a
 # sensible share of WanGP 12.60's defaults for t2v, with their default values, none of them a file.
@@ -63,7 +67,8 @@ class SimulatedEngine(Engine):
             "model_type": model.id, "prompt": "", "negative_prompt": "", "resolution": model.default_resolution,
             "video_length": model.default_frames, "num_inference_steps": model.default_steps, "seed": -1,
             "guidance_scale": model.default_guidance_scale, "flow_shift": model.default_flow_shift,
-            "activated_loras": [], "loras_multipliers": "", **SIMULATED_EXTRA_DEFAULTS,
+            "activated_loras": [], "loras_multipliers": "", "duration_seconds": model.default_seconds,
+            **SIMULATED_EXTRA_DEFAULTS,
         }
 
     def loras(self, model_type: str) -> LoraList:
@@ -103,18 +108,22 @@ class SimulatedEngine(Engine):
         job.phase(Phase.ENCODING_TEXT)
         job.sleep(step_seconds)
         total = settings.num_inference_steps or model.default_steps
-        for step in range(1, total + 1):
-            if options.exit_at_step == step:
-                print(f"simulated crash: exiting at step {step}", file=sys.stderr, flush=True)
-                os._exit(17)
-            if options.fail_at_step == step:
-                raise GenerationFailedError(f"simulated failure at step {step} of {total}", stage="inference",
-                                            job_id=job.job_id)
-            if options.hang_at_step == step:
-                job.log(f"simulated hang at step {step}")
-                job.sleep(10**9)
-            job.sleep(step_seconds)
-            job.progress_step(step, total)
+        # like Wan2GP's LTX-2 pipelines: a second, shorter pass at full size, its steps counted from 0 again
+        passes = [total, SECOND_PASS_STEPS] if model.family in TWO_PASS_FAMILIES else [total]
+        for pass_no, steps in enumerate(passes, start=1):
+            stage = Stage(pass_no, len(passes))
+            for step in range(1, steps + 1):
+                if pass_no == 1 and options.exit_at_step == step:
+                    print(f"simulated crash: exiting at step {step}", file=sys.stderr, flush=True)
+                    os._exit(17)
+                if pass_no == 1 and options.fail_at_step == step:
+                    raise GenerationFailedError(f"simulated failure at step {step} of {total}", stage="inference",
+                                                job_id=job.job_id)
+                if pass_no == 1 and options.hang_at_step == step:
+                    job.log(f"simulated hang at step {step}")
+                    job.sleep(10**9)
+                job.sleep(step_seconds)
+                job.progress_step(step, steps, stage)
         job.phase(Phase.DECODING)
         job.phase(Phase.SAVING)
         return self._write(job, model, settings, media, output_dir, seed)
@@ -128,18 +137,22 @@ class SimulatedEngine(Engine):
         output_dir: Path,
         seed: int,
     ) -> EngineOutput:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        metadata = {**settings.to_wan2gp(), "seed": seed, "engine": self.name.value,
+                    "creation_timestamp": int(time.time())}
+        stem = clip_stem(settings.prompt, seed, job.job_id)
+        if model.output is OutputKind.AUDIO:
+            path = output_dir / f"{stem}.wav"
+            write_wav(path, settings.duration_seconds or SPOKEN_SECONDS, seed, metadata)
+            return EngineOutput(path=path, seed=seed, frames=0, fps=0.0, width=0, height=0, has_audio=True)
         frames = settings.video_length or model.default_frames
         fps = float(model.fps)
-        output_dir.mkdir(parents=True, exist_ok=True)
         inputs = ", ".join(f"{m.value}={p.name}" for m, p in media.items())
         painter = FramePainter(
             settings.width, settings.height, frames, seed, settings.prompt,
             title=f"{model.id}  seed {seed}  {settings.resolution}" + (f"  [{inputs}]" if inputs else ""),
             start_image=media.get(MediaInput.IMAGE_START),
         )
-        metadata = {**settings.to_wan2gp(), "seed": seed, "engine": self.name.value,
-                    "creation_timestamp": int(time.time())}
-        stem = clip_stem(settings.prompt, seed, job.job_id)
         if model.output is OutputKind.IMAGE:
             path = output_dir / f"{stem}.png"
             write_png(path, painter, metadata)

@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -79,13 +80,15 @@ class WanGPEngine(Engine):
                 models.append(model)
             else:
                 skipped.append(model_type)
-        log.info("catalog: %d Wan2GP models offered, %d left out (audio, or a family we do not name)",
-                 len(models), len(skipped))
+        kinds = Counter(m.output.value for m in models)
+        log.info("catalog: %d Wan2GP models offered (%s), %d left out%s", len(models),
+                 ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())), len(skipped),
+                 f" (nothing we can place: {', '.join(skipped[:8])})" if skipped else "")
         return sort_catalog(models)
 
     def _static_parts(self, model_type: str, record: dict) -> tuple[dict | None, dict]:
         if model_type not in self._static:
-            wanted = set(record.get("main_output") or ()) & {"video", "image"}
+            wanted = set(record.get("main_output") or ()) & {"video", "image", "audio"}
             schema = self.session.get_model_schema(model_type) if wanted and hasattr(self.session,
                                                                                      "get_model_schema") else None
             defaults = self._wan2gp_defaults(model_type) if wanted else {}
@@ -154,21 +157,29 @@ class WanGPEngine(Engine):
     def wan2gp_task(self, settings: GenerationSettings, model: ModelInfo, seed: int) -> dict[str, Any]:
         """The settings Wan2GP gets: its defaults for this model, then everything the user set."""
         ours = settings.to_wan2gp()
-        if model.output is OutputKind.IMAGE:
-            ours.pop("video_length", None)  # image models keep their own count (batch_size makes more)
+        if model.output is not OutputKind.VIDEO:
+            ours.pop("video_length", None)  # images keep their own count (batch_size makes more), sound its seconds
         for key in ("negative_prompt", "activated_loras", "loras_multipliers"):
             if not ours.get(key):  # empty means "not set": keep the model's own (some have a negative prompt)
                 ours.pop(key, None)
         task = {**self._wan2gp_defaults(model.id), **ours, "seed": seed}
-        if settings.video_guide is not None and "V" not in str(task.get("video_prompt_type") or ""):
-            # Wan2GP's API infers start/end/source flags from the media, but not the control video's
-            task["video_prompt_type"] = str(task.get("video_prompt_type") or "") + "V"
+        # Wan2GP's API infers the start/end/continue, reference and audio letters from the media given,
+        # but not a control video's (or control image's) "V", nor its mask's "A"
+        letters = str(task.get("video_prompt_type") or "")
+        if (settings.video_guide or settings.image_guide) is not None and "V" not in letters:
+            letters += "V"
+        if (settings.video_mask or settings.image_mask) is not None and "A" not in letters:
+            letters += "A"
+        if letters != str(task.get("video_prompt_type") or ""):
+            task["video_prompt_type"] = letters
         return task
 
     def _output(self, result: Any, settings: GenerationSettings, model: ModelInfo, seed: int,
                 output_dir: Path) -> EngineOutput:
         path = _main_file(result.generated_files, model.output)
         path = _inside(path, output_dir)
+        if model.output is OutputKind.AUDIO:
+            return EngineOutput(path=path, seed=seed, frames=0, fps=0.0, width=0, height=0, has_audio=True)
         facts = probe_media(path)
         frames = facts.frames or (1 if model.output is OutputKind.IMAGE else settings.video_length or 0)
         return EngineOutput(
@@ -254,13 +265,13 @@ def _device() -> dict[str, Any]:
 # ---------------------------------------------------------------- outputs
 
 
-_VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".webm")
-_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+_SUFFIXES = {OutputKind.VIDEO: (".mp4", ".mkv", ".mov", ".webm"), OutputKind.IMAGE: (".png", ".jpg", ".jpeg", ".webp"),
+             OutputKind.AUDIO: (".wav", ".mp3", ".flac", ".ogg", ".m4a")}
 
 
 def _main_file(files: Sequence[str], output: OutputKind) -> Path:
-    """The clip to place: the first video (or still), not a sidecar or an audio track."""
-    wanted = _VIDEO_SUFFIXES if output is OutputKind.VIDEO else _IMAGE_SUFFIXES
+    """The clip to place: the first video (or still, or sound) of the output's kind, not a sidecar."""
+    wanted = _SUFFIXES[output]
     paths = [Path(f) for f in files]
     for path in paths:
         if path.suffix.lower() in wanted and path.is_file():

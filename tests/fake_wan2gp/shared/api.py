@@ -1,12 +1,16 @@
 """Fake of Wan2GP's in-process API (shared/api.py), for tests without a GPU or model weights.
 
 Faithful to deepbeepmeep/Wan2GP at commit 8681e9f777f9f847f74a0bdefd13d5b9a6efe12d (WanGP 12.60,
-2026-08-21), as read there and measured (see the project's shared/reference/wan2gp-python-api.md):
+2026-08-21), as read there and as recorded (recording/, from the project's reference recording):
   * the same public names and signatures (tests/unit/test_fake_wan2gp_signatures.py compares them
     with a real shared/api.py when one is on the machine);
+  * the same catalog: every recorded model's metadata, schema and full default settings
+    (../wgp.py serves them; availability comes from ckpts/);
   * the same frozen dataclasses, field names and defaults;
-  * the same event kinds and order: `started` {'tasks': n} first, then status / progress / stream /
-    output / error …, exactly one `completed` GenerationResult last, then the stream closes;
+  * the same events in the recorded order and shape: `started` {'tasks': n} first, then status /
+    progress / stream / output / error …, exactly one `completed` GenerationResult last, then the
+    stream closes; callbacks get `on_<kind>` and `on_event` as the real _emit_callback gives them
+    (kind "complete", not "completed"; no callback for `started` or `refresh_models`);
   * the same error shapes: a generation failure is GenerationError(stage='generation', task_index=1,
     task_id=1), a refused task stage='validation', an unknown model_type stage='runtime' with
     task_index None and failed_tasks 0, cancel appends GenerationError('Generation was cancelled',
@@ -14,10 +18,12 @@ Faithful to deepbeepmeep/Wan2GP at commit 8681e9f777f9f847f74a0bdefd13d5b9a6efe1
   * the same synchronous raises: RuntimeError("WanGP session already has a generation in progress"),
     TypeError/ValueError from settings normalisation, ValueError("Unknown model_type: …") from
     get_default_settings / list_loras / get_model_availability, None from get_model_schema;
+  * the same progress reading: phase normalised from the callback's label (so "Denoising First
+    Phase" is plain "inference", as in the real _normalize_phase, which looks for "first pass");
   * one runtime per process (RuntimeError on a different root/config/cli_args), wgp imported with the
     working directory at root and sys.argv = ["wgp.py", *cli_args].
-Written for these tests, not copied: only the interface is Wan2GP's. No web UI bridge (the
-create_gradio_* functions raise), no post-processing models, no tensors in results.
+Written for these tests, not copied: only the interface and the recorded data are Wan2GP's. No web
+UI bridge (the create_gradio_* functions raise), no post-processing models, no tensors in results.
 """
 
 from __future__ import annotations
@@ -58,11 +64,17 @@ def _has_media(value: Any) -> bool:
     return value is not None
 
 
+def _choice_values(choice_def: Any) -> list[str]:
+    choices = (choice_def or {}).get("choices", []) if isinstance(choice_def, dict) else []
+    return [str(c.get("value", "") if isinstance(c, dict) else c[1] if isinstance(c, (list, tuple)) else c)
+            for c in choices]
+
+
 def apply_media_flag_defaults(settings: dict[str, Any], model_def: dict[str, Any]) -> dict[str, str]:
-    """Add the S/E/V image_prompt_type letters the given media imply, when the model allows them."""
+    """Add the prompt-type letters the given media imply, when the model allows them."""
+    inferred: dict[str, str] = {}
     allowed = str(model_def.get("image_prompt_types_allowed", "") or "")
-    current = str(settings.get("image_prompt_type", "") or "")
-    flags = current
+    flags = str(settings.get("image_prompt_type", "") or "")
     if not any(letter in flags for letter in "SVL"):
         if _has_media(settings.get("video_source")) and "V" in allowed:
             flags += "V"
@@ -70,10 +82,22 @@ def apply_media_flag_defaults(settings: dict[str, Any], model_def: dict[str, Any
             flags += "S"
     if _has_media(settings.get("image_end")) and "E" in allowed and "E" not in flags:
         flags += "E"
-    if flags == current:
-        return {}
-    settings["image_prompt_type"] = flags
-    return {"image_prompt_type": flags}
+    if flags != str(settings.get("image_prompt_type", "") or ""):
+        settings["image_prompt_type"] = inferred["image_prompt_type"] = flags
+    video_flags = str(settings.get("video_prompt_type", "") or "")
+    if _has_media(settings.get("image_refs")) and "I" not in video_flags:
+        mode = next((v for v in _choice_values(model_def.get("image_ref_choices")) if "I" in v), "")
+        if mode:
+            video_flags += "".join(letter for letter in mode if letter not in video_flags)
+            settings["video_prompt_type"] = inferred["video_prompt_type"] = video_flags
+    audio_flags = str(settings.get("audio_prompt_type", "") or "")
+    if _has_media(settings.get("audio_guide")) or _has_media(settings.get("audio_guide2")):
+        needed = "B" if _has_media(settings.get("audio_guide2")) else "A"
+        mode = next((v for v in _choice_values(model_def.get("audio_prompt_type_sources")) if needed in v), "")
+        if mode and needed not in audio_flags:
+            audio_flags += "".join(letter for letter in mode if letter not in audio_flags)
+            settings["audio_prompt_type"] = inferred["audio_prompt_type"] = audio_flags
+    return inferred
 
 
 def _snap_frames(frames: int, minimum: int, step: int) -> int:
@@ -416,8 +440,9 @@ class WanGPSession:
                                                  for p in patterns)]
         if query:
             text = str(query).casefold()
-            records = [r for r in records if text in f"{r['model_type']} {r.get('name', '')} "
-                                                     f"{r.get('description', '')}".casefold()]
+            records = [r for r in records if text in " ".join(str(v or "") for v in (
+                r["model_type"], r.get("name"), r.get("description"), r.get("metadata", {}).get("family"),
+                r.get("metadata", {}).get("family_label"), r.get("metadata", {}).get("base_model_type"))).casefold()]
         start = max(0, int(offset or 0))
         return records[start:] if limit is None else records[start:start + max(1, min(int(limit), 500))]
 
@@ -501,7 +526,9 @@ class WanGPSession:
         metadata.update({"name": str(model_def.get("name", model_type)), "model_type": str(model_type),
                          "description": str(model_def.get("description", "") or ""), "fps": model_def.get("fps"),
                          "frames_minimum": model_def.get("frames_minimum"),
-                         "frames_steps": model_def.get("frames_steps"), "infos": "", "prompt_infos": "",
+                         "frames_steps": model_def.get("frames_steps"),
+                         "infos": str(model_def.get("infos", "") or ""),
+                         "prompt_infos": str(model_def.get("prompt_infos", "") or ""),
                          "sliding_window": bool(model_def.get("sliding_window", False))})
         if "video" in metadata.get("outputs", []):
             metadata["frames_maximum"] = self._frames_maximum(model_type, model_def)
@@ -666,7 +693,7 @@ class WanGPSession:
             if self._active_job is not None and not self._active_job.done:
                 raise RuntimeError("WanGP session already has a generation in progress")
             job = SessionJob(self)
-            job._callbacks = callbacks if callbacks is not None else self._callbacks
+            job._callbacks = callbacks
             stamp = time.time_ns()
             for index, task in enumerate(tasks, start=1):
                 if not str(task["params"].get("client_id", "") or "").strip():
@@ -676,14 +703,21 @@ class WanGPSession:
             return job
 
     def _emit(self, job: SessionJob, kind: str, data: Any) -> None:
+        """Put an event, and call back as the real one does: `started` and `refresh_models` reach
+        only the stream, `completed` calls on_complete, and on_event gets kind "complete"."""
         job.events.put(kind, data)
-        callback = job._callbacks
-        method = getattr(callback, f"on_{'complete' if kind == 'completed' else kind}", None)
+        if kind in ("started", "refresh_models"):
+            return
+        callback = self._callbacks if job._callbacks is None else job._callbacks
+        if callback is None:
+            return
+        name = "complete" if kind == "completed" else kind
+        method = getattr(callback, f"on_{name}", None)
         if callable(method):
             method(data)
         on_event = getattr(callback, "on_event", None)
         if callable(on_event):
-            on_event(SessionEvent(kind=kind, data=data))
+            on_event(SessionEvent(kind=name, data=data))
 
     def _run_job(self, job: SessionJob, tasks: list[dict[str, Any]]) -> None:
         from shared.api_cli import run_tasks
@@ -702,19 +736,31 @@ class WanGPSession:
                 status = str(data[1] if len(data) > 1 else data[0])
         else:
             status = str(data or "")
+        raw = None
+        gen = self._state["gen"]
+        recorded = gen.get("progress_phase")
+        if isinstance(recorded, tuple) and recorded:
+            raw = extract_status_phase_label(recorded[0])
+            if step is None and len(recorded) > 1 and "denoising" in raw.lower() and int(recorded[1]) >= 0 \
+                    and int(gen.get("num_inference_steps") or 0) > 0:
+                step, total = int(recorded[1]), int(gen["num_inference_steps"])
         label = extract_status_phase_label(status)
-        phase = _normalize_phase(label or status)
+        if label and raw and step is None and _normalize_phase(label) != _normalize_phase(raw):
+            raw = None
+        shown = raw or label
+        phase = _normalize_phase(shown or status)
         if phase not in ("encoding_text", "decoding") and not phase.startswith("inference"):
             step = total = None
         return ProgressUpdate(phase=phase, status=status, progress=_estimate(phase, step, total),
-                              current_step=step, total_steps=total, raw_phase=label or None, unit=unit)
+                              current_step=step, total_steps=total, raw_phase=shown or None, unit=unit)
 
 
 def _normalize_phase(text: str) -> str:
     lowered = extract_status_phase_label(text).lower()
-    for needle, phase in (("denoising first pass", "inference_stage_1"), ("denoising second pass", "inference_stage_2"),
-                          ("denoising third pass", "inference_stage_3")):
-        if needle in lowered:
+    for needles, phase in ((("denoising first pass", "denoising 1st pass"), "inference_stage_1"),
+                           (("denoising second pass", "denoising 2nd pass"), "inference_stage_2"),
+                           (("denoising third pass", "denoising 3rd pass"), "inference_stage_3")):
+        if any(needle in lowered for needle in needles):
             return phase
     if lowered.startswith("loading") or "loading model" in lowered:
         return "loading_model"
