@@ -1,7 +1,7 @@
 """The terminal client: generate a clip, list models, show the server's status.
 
     python -m blender_movie_director generate --prompt "a fox in snow" --model t2v_1.3B --frames 33 --out clip.mp4
-    python -m blender_movie_director models
+    python -m blender_movie_director models [--group image_to_video] [--family wan2_2] [--downloaded]
     python -m blender_movie_director status
 """
 
@@ -11,13 +11,15 @@ import argparse
 import shutil
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
 from ..common.addresses import DEFAULT_URL
-from ..common.enums import JobState
+from ..common.enums import JobState, MediaInput, ModelGroup, OutputKind
 from ..common.errors import DirectorError
 from ..common.messages import JobStatus
+from ..common.model_info import ModelInfo
 from .wan2gp_client import Wan2GPClient
 
 
@@ -38,10 +40,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     gen.add_argument("--seed", type=int, default=-1)
     gen.add_argument("--guidance", type=float)
     gen.add_argument("--image-start", type=Path, help="first frame, for image-to-video models")
-    gen.add_argument("--image-end", type=Path)
+    gen.add_argument("--image-end", type=Path, help="last frame, for first/last-frame models")
+    gen.add_argument("--image-ref", type=Path, dest="image_refs", help="a reference image (person, object, place)")
+    gen.add_argument("--video-source", type=Path, help="a clip to continue")
+    gen.add_argument("--video-guide", type=Path, help="a control video to follow")
+    gen.add_argument("--video-mask", type=Path, help="the area of the control video to change")
+    gen.add_argument("--image-guide", type=Path, help="a control image (image models)")
+    gen.add_argument("--image-mask", type=Path, help="the area of the control image to change")
+    gen.add_argument("--audio", type=Path, dest="audio_guide", help="a voice or sound track that drives the clip")
     gen.add_argument("--out", type=Path, required=True, help="where to save the clip (.mp4)")
     gen.add_argument("--timeout", type=float, default=3600)
-    commands.add_parser("models", help="list the server's models")
+    models = commands.add_parser("models", help="list the server's models: what each does, needs and takes, "
+                                                "and whether its weights are downloaded")
+    models.add_argument("--group", choices=[g.value for g in ModelGroup], help="only models that do this")
+    models.add_argument("--family", help="only this Wan2GP family (e.g. wan2_2, ltx2, flux)")
+    models.add_argument("--downloaded", action="store_true", help="only models whose weights are downloaded")
     commands.add_parser("status", help="show the server's status")
     return parser.parse_args(argv)
 
@@ -65,10 +78,14 @@ def main(argv: list[str] | None = None) -> int:
 def _generate(client: Wan2GPClient, args: argparse.Namespace) -> int:
     settings = {"model_type": args.model, "prompt": args.prompt, "negative_prompt": args.negative_prompt,
                 "seed": args.seed, "resolution": args.resolution, "num_inference_steps": args.steps,
-                "guidance_scale": args.guidance, "image_start": args.image_start, "image_end": args.image_end,
-                "video_length": args.frames}
+                "guidance_scale": args.guidance, "video_length": args.frames,
+                **{m.value: getattr(args, m.value) for m in MediaInput}}
     if args.seconds is not None:
-        settings["video_length"] = client.get_model(args.model).frames_for_seconds(args.seconds)
+        model = client.get_model(args.model)
+        if model.output is OutputKind.AUDIO:
+            settings["duration_seconds"] = args.seconds  # sound is as long as asked, no frame grid
+        else:
+            settings["video_length"] = model.frames_for_seconds(args.seconds)
     job = client.submit({k: v for k, v in settings.items() if v is not None},
                         output_dir=args.out.parent.resolve())
     bar = ProgressBar(sys.stderr)
@@ -94,9 +111,36 @@ def _generate(client: Wan2GPClient, args: argparse.Namespace) -> int:
 
 
 def _models(client: Wan2GPClient, args: argparse.Namespace) -> int:
-    for m in client.list_models():
-        print(f"{m.id:32} {m.category.value:15} {m.frame_grid:38} {m.name}")
+    models = [m for m in client.list_models()
+              if (args.group is None or ModelGroup(args.group) in m.groups)
+              and (args.family is None or m.family == args.family) and (not args.downloaded or m.available)]
+    for line in model_lines(models):
+        print(line)
     return 0
+
+
+def model_lines(models: list[ModelInfo]) -> list[str]:
+    """One line per model, grouped by what it does: id, family, weights, what it needs and takes, its
+    frames (or sound), its name; then a count by family."""
+    lines: list[str] = []
+    for group in ModelGroup:
+        members = [m for m in models if m.group is group]
+        if not members:
+            continue
+        lines.append(f"{group.label} ({len(members)})")
+        for m in members:
+            needs = ", ".join(i.label.split(" ", 1)[1] for i in m.required_inputs)
+            takes = ", ".join(i.label.split(" ", 1)[1] for i in m.media_inputs if i not in m.required_inputs)
+            inputs = "; ".join(part for part in (f"needs {needs}" if needs else "",
+                                                 f"takes {takes}" if takes else "") if part) or "a prompt only"
+            weights = "downloaded" if m.available else "not downloaded"
+            lines.append(f"  {m.id:44} {m.family_name:18} {weights:14} {inputs:72} {m.frame_grid:40} {m.name}")
+    families = Counter(m.family_name for m in models)
+    sound = sum(m.output is OutputKind.AUDIO for m in models)
+    lines.append(f"{len(models)} models ({len(models) - sound} video and image, {sound} sound), "
+                 f"{sum(m.available for m in models)} downloaded; by family: "
+                 + ", ".join(f"{name} {n}" for name, n in families.most_common()))
+    return lines
 
 
 def _status(client: Wan2GPClient, args: argparse.Namespace) -> int:
@@ -117,7 +161,7 @@ class ProgressBar:
         filled = int(status.progress * self.width)
         parts = [f"[{'#' * filled}{'.' * (self.width - filled)}] {status.progress:4.0%}", status.phase_label]
         if status.step is not None and status.total_steps and status.state is JobState.RUNNING:
-            parts.append(f"step {status.step}/{status.total_steps}")
+            parts.append(f"step {status.step}/{status.total_steps}" + (f" ({status.stage})" if status.stage else ""))
         if status.eta_seconds is not None:
             parts.append(f"ETA {status.eta_seconds:.0f}s")
         self.stream.write("\r" + "  ".join(parts).ljust(70)[:120])

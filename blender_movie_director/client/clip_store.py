@@ -12,7 +12,7 @@ from pathlib import Path
 from ..common.atomic import write_json_atomically
 from ..common.errors import ClipNotSavedError, ServerReplyError
 from ..common.filenames import slug
-from ..common.media_check import is_image_header, is_video_header
+from ..common.media_check import is_audio_header, is_image_header, is_video_header
 from ..common.messages import GenerateReply, JobResult
 
 
@@ -23,7 +23,7 @@ def rescue_dir() -> Path:
 def looks_like_media(path: Path) -> bool:
     with path.open("rb") as handle:
         head = handle.read(16)
-    return is_video_header(head) or is_image_header(head)
+    return is_video_header(head) or is_image_header(head) or is_audio_header(head)
 
 
 def keep_clip(downloaded: Path, output_name: str, output_dir: Path) -> tuple[Path, str]:
@@ -52,7 +52,7 @@ def store_clip(downloaded: Path, reply: GenerateReply, output_dir: Path, submitt
     if not downloaded.is_file() or downloaded.stat().st_size == 0:
         raise ServerReplyError(f"the clip {reply.output_name} did not arrive (empty or missing download)")
     if not looks_like_media(downloaded):
-        raise ServerReplyError(f"{reply.output_name} is not a video or an image")
+        raise ServerReplyError(f"{reply.output_name} is not a video, an image or a sound file")
     target, note = keep_clip(downloaded, reply.output_name, output_dir)
     return write_sidecar(JobResult(**reply.model_dump(), video_path=target, sidecar_path=target.with_suffix(".json"),
                                    submitted_at=submitted_at, downloaded_at=time.time(), note=note))

@@ -25,7 +25,7 @@ from ..common.errors import (
     ServerUnavailableError,
 )
 from ..common.messages import CancelReply, GenerateReply, JobResult, JobStatus
-from ..common.progress import overall_progress
+from ..common.progress import decode_desc, inference_end, overall_progress
 from ..common.settings import GenerationSettings
 from .clip_store import store_clip
 
@@ -58,7 +58,7 @@ class GenerationJob:
         self._cancel_settled = False  # the server has been told, and let go of a running job
         self._final: JobResult | DirectorError | None = None
         self._last = JobStatus(job_id=job_id, state=JobState.SUBMITTING)
-        self._first_step: tuple[int, float] | None = None
+        self._denoising_from: tuple[float, float] | None = None  # (progress, time) of the first step seen
         self.stall_seconds = STALL_SECONDS
         self._heard: tuple[Any, float] = (None, time.monotonic())  # last server update, when it changed
         self._probed_at = 0.0
@@ -116,33 +116,34 @@ class GenerationJob:
         return self._last  # STARTING, SENDING_DATA, LOG...: nothing new to say
 
     def _from_progress_unit(self, unit: Any) -> JobStatus:
-        try:
-            phase = Phase(unit.desc)
-        except ValueError:
-            phase = Phase.INFERENCE
+        decoded, stage = decode_desc(unit.desc)  # "inference pass 2/2": the step count started again
+        phase = decoded or Phase.INFERENCE
         if phase is Phase.QUEUED:  # waiting for the GPU lock behind a cancelled job
             return self._update(JobState.QUEUED, phase=phase, queue_rank=0, queue_size=1)
         if unit.index is not None and unit.length:
             step, total = int(unit.index), int(unit.length)
+            progress = overall_progress(Phase.INFERENCE, step, total, stage)
             return self._update(JobState.RUNNING, phase=Phase.INFERENCE, step=step, total_steps=total,
-                                progress=overall_progress(Phase.INFERENCE, step, total),
-                                eta_seconds=self._eta(step, total))
+                                progress=progress, eta_seconds=self._eta(max(progress, self._last.progress)),
+                                stage=stage.label if stage else "")
         return self._update(JobState.RUNNING, phase=phase, progress=overall_progress(phase),
-                            step=self._last.step, total_steps=self._last.total_steps)
+                            step=self._last.step, total_steps=self._last.total_steps, stage=self._last.stage)
 
-    def _eta(self, step: int, total: int) -> float | None:
+    def _eta(self, progress: float) -> float | None:
+        """Seconds until denoising ends, every pass and window of it, at the pace seen so far."""
         now = time.monotonic()
-        if self._first_step is None or step < self._first_step[0]:
-            self._first_step = (step, now)
+        if self._denoising_from is None:
+            self._denoising_from = (progress, now)
             return None
-        first_step, first_time = self._first_step
-        if step == first_step:
+        first, since = self._denoising_from
+        if progress <= first:
             return self._last.eta_seconds
-        per_step = (now - first_time) / (step - first_step)
-        return per_step * (total - step)
+        return (now - since) / (progress - first) * max(0.0, inference_end() - progress)
 
     def _update(self, state: JobState, **fields: Any) -> JobStatus:
         fields.setdefault("progress", self._last.progress if state is JobState.RUNNING else 0.0)
+        if state is JobState.RUNNING and self._last.state is JobState.RUNNING:
+            fields["progress"] = max(fields["progress"], self._last.progress)  # a bar never goes back
         self._last = JobStatus(job_id=self.id, state=state, **fields)
         return self._last
 

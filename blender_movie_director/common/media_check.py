@@ -16,6 +16,13 @@ def is_image_header(head: bytes) -> bool:
     return head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
+def is_audio_header(head: bytes) -> bool:
+    """WAV, FLAC, Ogg, MP3 (tagged or a bare frame), M4A."""
+    return ((head[:4] == b"RIFF" and head[8:12] == b"WAVE") or head.startswith((b"fLaC", b"OggS", b"ID3"))
+            or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+            or (head[4:8] == b"ftyp" and head[8:11] == b"M4A"))
+
+
 def is_video_header(head: bytes) -> bool:
     return head[4:8] == b"ftyp" or head.startswith(b"\x1a\x45\xdf\xa3") or (head[:4] == b"RIFF" and head[8:12] == b"AVI ")
 
@@ -40,7 +47,11 @@ def check_media_file(media: MediaInput, path: Path, *, max_bytes: int | None = N
                                    f"{max_bytes / 1024**2:.0f} MB", hint="send a smaller file")
     with path.open("rb") as handle:
         head = handle.read(16)
-    wants_image = media in (MediaInput.IMAGE_START, MediaInput.IMAGE_END)
+    wants_image = media.is_image
+    if media.is_audio:
+        if not is_audio_header(head):
+            raise InvalidSettingsError(field, f"{path.name} is not a sound file (WAV, FLAC, MP3, Ogg, M4A)")
+        return
     if wants_image and not is_image_header(head):
         raise InvalidSettingsError(field, f"{path.name} is not an image (PNG, JPEG, WebP, BMP, TIFF, GIF)")
     if not wants_image and not is_video_header(head):

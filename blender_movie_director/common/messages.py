@@ -71,6 +71,7 @@ class JobStatus(WireModel):
     queue_rank: int | None = None  # 0 = next to run
     queue_size: int | None = None
     eta_seconds: float | None = None
+    stage: str = ""  # "pass 2/2", "window 1/3, pass 1/2" when denoising runs more than once
     message: str = ""
     updated_at: float = Field(default_factory=time.time)
 

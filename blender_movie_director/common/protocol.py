@@ -22,7 +22,8 @@ JOB_RESULT = "/job_result"  # how a job stands by id, with its clip when finishe
 REQUIRED_ENDPOINTS = (GENERATE, CANCEL, SERVER_STATUS, MODELS, MODEL_DEFAULTS, LORAS, JOBS, JOB_RESULT)
 
 # /generate's media upload slots, in order after the request JSON
-MEDIA_SLOTS = ("image_start", "image_end", "video_source", "video_guide")
+MEDIA_SLOTS = ("image_start", "image_end", "video_source", "video_guide", "image_refs", "video_mask", "image_guide",
+               "image_mask", "audio_guide")  # common/enums.py MediaInput, in this order
 
 ERROR_PREFIX = "BMD-ERROR:"
 

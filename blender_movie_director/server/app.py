@@ -30,7 +30,7 @@ from ..common.enums import JobState, MediaInput, Phase
 from ..common.errors import DirectorError, GenerationFailedError, InvalidRequestError, JobCancelledError
 from ..common.job_lookup import DEFAULT_KEEP_HOURS
 from ..common.messages import API_VERSION, GenerateReply, GenerateRequest, ServerStatus
-from ..common.progress import overall_progress
+from ..common.progress import encode_desc, overall_progress
 from ..common.version import __version__
 from ..common.wan2gp_install import add_wan2gp_flags, wan2gp_cli_args
 from .cleanup import Janitor, remove_tree
@@ -70,6 +70,11 @@ class DirectorService:
         image_end: str | None = None,
         video_source: str | None = None,
         video_guide: str | None = None,
+        image_refs: str | None = None,
+        video_mask: str | None = None,
+        image_guide: str | None = None,
+        image_mask: str | None = None,
+        audio_guide: str | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - gradio's injection idiom
         caller: gr.Request | None = None,
     ) -> tuple[str, str]:
@@ -80,7 +85,8 @@ class DirectorService:
             owner = client_of(caller)
             parsed = parse_generate_request(request)
             check_test_controls(parsed, self.allow_test_controls)
-            media = self._media(image_start, image_end, video_source, video_guide)
+            media = self._media(image_start, image_end, video_source, video_guide, image_refs, video_mask,
+                                image_guide, image_mask, audio_guide)
             self.uploads.hold(holder, media.values())  # deleted when this call ends, whatever happens
             settings = resolve_settings(parsed, self.engine, media)
             for slot, path in media.items():
@@ -147,7 +153,8 @@ class DirectorService:
         for event in job.events():
             if event.kind == "step":
                 self.registry.step(job_id, event.step or 0)
-                progress((event.step, event.total_steps), desc=Phase.INFERENCE.value, unit="steps")
+                # the pass and window ride in the description: a step count that starts again is not a step back
+                progress((event.step, event.total_steps), desc=encode_desc(Phase.INFERENCE, event.stage), unit="steps")
             elif event.kind == "phase" and event.phase is not None:
                 progress(overall_progress(event.phase), desc=event.phase.value)
             elif event.kind == "log":

@@ -1,11 +1,12 @@
 """Uploaded media: checked before a job may take the GPU, and deleted when the job is over.
 
-Every upload is opened and probed for what its slot expects (image_start/image_end: an image;
-video_source/video_guide: a video), decoded (one frame), and held within limits of bytes, pixels and
-seconds; a bad one is refused at once with an InvalidSettingsError naming the slot. gradio keeps
-uploads under its upload folder by content hash, so one file sent for two jobs is one path: an
-upload is deleted when the last job in this server that uses it ends, unless a request still
-waiting in gradio's queue names it (then the later job, or the janitor, deletes it).
+Every upload is opened and probed for what its slot expects (image_start, image_end, image_refs,
+image_guide, image_mask: an image; audio_guide: sound; the others: a video), decoded (one frame or a
+moment of sound), and held within limits of bytes, pixels and seconds; a bad one is refused at once
+with an InvalidSettingsError naming the slot. gradio keeps uploads under its upload folder by content
+hash, so one file sent for two jobs is one path: an upload is deleted when the last job in this server
+that uses it ends, unless a request still waiting in gradio's queue names it (then the later job, or
+the janitor, deletes it).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .engines.render import ffmpeg_exe
 
 log = logging.getLogger("bmd.server")
 
-IMAGE_SLOTS = frozenset({MediaInput.IMAGE_START, MediaInput.IMAGE_END})
+IMAGE_SLOTS = frozenset(m for m in MediaInput if m.is_image)
 IMAGE_FORMATS = frozenset({"PNG", "JPEG", "MPO", "WEBP", "BMP", "TIFF", "GIF"})
 # ffmpeg's demuxer names for the containers the client accepts (MP4/MOV, MKV/WebM, AVI)
 VIDEO_FORMATS = ("mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi")
@@ -72,6 +73,8 @@ def check_upload(media: MediaInput, path: Path, limits: MediaLimits, upload_root
                                   f"{limits.max_bytes // 1024**2} MB", hint="send a smaller file")
     if media in IMAGE_SLOTS:
         return _check_image(slot, path, limits)
+    if media.is_audio:
+        return _check_audio(slot, path, limits)
     return _check_video(slot, path, limits)
 
 
@@ -136,6 +139,32 @@ def _check_video(slot: str, path: Path, limits: MediaLimits) -> MediaFacts:
         raise InvalidSettingsError(slot, f"{path.name} lasts {seconds:.0f} s; this server takes up to "
                                   f"{limits.max_video_seconds:g} s", hint="trim the video")
     return MediaFacts(width, height, seconds)
+
+
+AUDIO_FORMATS = ("wav", "flac", "ogg", "mp3", "mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm")
+
+
+def _check_audio(slot: str, path: Path, limits: MediaLimits) -> MediaFacts:
+    wanted = "sound (WAV, FLAC, MP3, Ogg, M4A)"
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:a:0", "-t", "0.1", "-f", "null", "-"]
+    try:
+        done = subprocess.run(cmd, capture_output=True, timeout=PROBE_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        raise InvalidSettingsError(slot, f"{path.name} could not be read within {PROBE_SECONDS:g} s",
+                                   hint="export the sound again") from None
+    text = done.stderr[-20_000:].decode(errors="replace")
+    found = _INPUT_FORMAT.search(text)
+    if found is None or found.group(1) not in AUDIO_FORMATS or done.returncode != 0 or "Audio:" not in text:
+        kind = f"{found.group(1)} data" if found else "not media ffmpeg can open"
+        raise InvalidSettingsError(slot, f"{path.name} is {kind} without a sound track that can be decoded, "
+                                   f"not {wanted}", hint="export the sound again")
+    duration = _DURATION.search(text)
+    seconds = (int(duration.group(1)) * 3600 + int(duration.group(2)) * 60 + float(duration.group(3))
+               if duration else None)
+    if seconds is not None and seconds > limits.max_video_seconds:
+        raise InvalidSettingsError(slot, f"{path.name} lasts {seconds:.0f} s; this server takes up to "
+                                   f"{limits.max_video_seconds:g} s", hint="trim the sound")
+    return MediaFacts(0, 0, seconds)
 
 
 # ---------------------------------------------------------------- who uses which upload

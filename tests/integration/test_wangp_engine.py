@@ -258,6 +258,31 @@ def test_a_model_needing_a_start_image_is_refused_before_sending_and_runs_with_o
     assert edited.video_path.suffix == ".jpg" and edited.frames == 1  # chrono_edit makes a still
 
 
+def test_reference_images_and_sound_reach_wan2gp_in_their_own_slots(client: Wan2GPClient, tmp_path: Path) -> None:
+    picture = client.generate({"model_type": "flux_dev_kontext", "prompt": "the boat, as a poster",
+                               "resolution": "448x256", "num_inference_steps": 2,
+                               "image_refs": png(tmp_path / "boat.png")}, timeout=60)
+    assert picture.video_path.suffix == ".jpg" and picture.frames == 1
+    music = client.generate({"model_type": "ace_step_v1_5", "prompt": "[Verse] rain on the water",
+                             "duration_seconds": 2, "num_inference_steps": 2}, timeout=60)
+    assert music.video_path.suffix == ".wav" and (music.frames, music.has_audio) == (0, True)
+    assert music.video_path.stat().st_size > 2 * 16000  # two seconds of 16 kHz, 16-bit sound
+
+
+def test_two_pass_progress_never_goes_back(client: Wan2GPClient) -> None:
+    # Wan2GP's LTX-2 says "Denoising First Phase" 0…N, then "Second Phase" 0…3: one bar for both
+    job = client.submit({**SHOT, "model_type": "ltx2_distilled", "prompt": "waves [fake step_seconds=0.08]",
+                         "num_inference_steps": 6})
+    seen = follow(job, timeout=60)
+    job.result(timeout=30)
+    running = [s for s in seen if s.state is JobState.RUNNING]
+    assert [s.progress for s in running] == sorted(s.progress for s in running), "the bar went back"
+    stages = list(dict.fromkeys(s.stage for s in running if s.phase is Phase.INFERENCE and s.step))
+    assert stages == ["pass 1/2", "pass 2/2"], stages
+    assert {s.total_steps for s in running if s.stage == "pass 2/2" and s.step} == {3}
+    assert any(s.eta_seconds for s in running if s.stage == "pass 1/2")
+
+
 def test_a_refusal_that_still_reaches_wan2gp_says_what_to_add(client: Wan2GPClient) -> None:
     # Wan2GP's own letters asking for a start image the shot does not have: Wan2GP refuses it itself
     with pytest.raises(GenerationFailedError) as refused:
@@ -314,6 +339,17 @@ def test_missing_weights_are_reported_by_the_catalog_and_on_generate(client: Wan
     assert Phase.LOADING_MODEL in {s.phase for s in seen} and not any(s.step for s in seen)
     # the catalog is rebuilt after every job (weights may have arrived); these still have not
     assert not {m.id: m for m in client.list_models(refresh=True)}["t2v"].available
+
+
+def test_the_models_command_lists_every_model_with_its_inputs_and_weights(wangp: Started) -> None:
+    listed = subprocess.run([sys.executable, "-m", "blender_movie_director", "--url", wangp.server.url, "models"],
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    rows = {line.split()[0]: line for line in lines if line.startswith("  ")}
+    assert len(rows) == 217 and lines[-1].startswith("217 models (192 video and image, 25 sound), 13 downloaded")
+    assert "needs start image" in rows["chrono_edit"] and " downloaded " in rows["chrono_edit"]
+    assert "not downloaded" in rows["t2v"] and "Wan2.2" in rows["t2v_2_2"]
 
 
 def test_wan2gp_folder_is_left_untouched(wangp: Started) -> None:

@@ -145,3 +145,70 @@ def test_wan2gp_errors_become_typed_errors_with_its_stage() -> None:
     with pytest.raises(JobCancelledError):
         raise_for_result(job, result(False, errors=[error("Generation was cancelled", "cancelled")]))
     assert "memory" in hint_for("CUDA out of memory. Tried to allocate 2 GiB")
+
+
+def staged(phase: str, step: int, total: int, status: str, raw: str = "") -> SimpleNamespace:
+    return SimpleNamespace(phase=phase, current_step=step, total_steps=total, status=status, raw_phase=raw,
+                           progress=0)
+
+
+def steps_of(script) -> list[tuple[int, int, str]]:
+    _, events = run(ScriptedJob([*script, ("completed", result(True, ["/out/clip.mp4"]))]))
+    return [(e.step, e.total_steps, e.stage.label if e.stage else "") for e in events if e.kind == "step"]
+
+
+def test_ltx2_passes_each_count_from_zero_and_say_which_they_are() -> None:
+    # as wgp.py words them: "Denoising First Phase", "VAE Decoding" on every pass's last step,
+    # "Denoising Second Phase"; shared/api.py calls both phase "inference" (it looks for "first pass")
+    first = [("progress", staged("inference", i, 4, f"Denoising First Phase | 0:0{i} / 0:04", "Denoising First "
+                                 "Phase")) for i in range(4)]
+    end_of_first = ("progress", staged("decoding", 4, 4, "VAE Decoding | 0:04 / 0:04", "Denoising Second Phase"))
+    second = [("progress", staged("inference", i, 3, f"Denoising Second Phase | 0:0{i}", "Denoising Second Phase"))
+              for i in range(3)]
+    last = ("progress", staged("decoding", 3, 3, "VAE Decoding | 0:03 / 0:03", "VAE Decoding"))
+    found = steps_of([*first, end_of_first, *second, last])
+    assert found == [(0, 4, "pass 1/2"), (1, 4, "pass 1/2"), (2, 4, "pass 1/2"), (3, 4, "pass 1/2"),
+                     (4, 4, "pass 1/2"), (0, 3, "pass 2/2"), (1, 3, "pass 2/2"), (2, 3, "pass 2/2")]
+
+
+def test_a_count_that_starts_again_unannounced_is_another_pass_and_windows_are_followed() -> None:
+    found = steps_of([("progress", staged("inference", i, 3, "Denoising")) for i in (0, 1, 2)]
+                     + [("progress", staged("inference", i, 3, "Denoising")) for i in (0, 1)])
+    assert [label for *_, label in found] == ["", "", "", "pass 2/2", "pass 2/2"]
+    windows = steps_of([("progress", staged("inference", i, 2, f"Sliding Window {w}/2 - Denoising | 0:01"))
+                        for w in (1, 2) for i in (0, 1)])
+    assert [label for *_, label in windows] == ["window 1/2", "window 1/2", "window 2/2", "window 2/2"]
+
+
+def test_wan_2_2_noise_phases_are_one_count() -> None:
+    found = steps_of([("progress", staged("inference", i, 4, f"Denoising | Phase {1 + i // 2}/2 "
+                                          f"{'High' if i < 2 else 'Low'} Noise | 0:0{i}", "Denoising"))
+                      for i in range(4)])
+    assert found == [(0, 4, ""), (1, 4, ""), (2, 4, ""), (3, 4, "")]
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ("You must provide a Start Image", "add a start image"),
+    ("You must provide an End Image", "add an end image"),
+    ("You must provide at least one Reference Image", "add a reference image"),
+    ("You must provide an Image Reference", "add a reference image"),
+    ("You must provide a Control Video", "add a control video"),
+    ("You must provide a Control Image", "add a control image"),
+    ("You must provide a Video Mask", "add a video mask"),
+    ("You must provide a Source Video file to continue", "add a video to continue"),
+    ("You must provide an Audio Source", "add an audio track"),
+    ("This model doesn't accept a Start Image", "this model does not take that input"),
+])
+def test_wan2gp_refusals_say_what_to_add(message: str, expected: str) -> None:
+    hint = hint_for(message, "validation")
+    assert hint.startswith(expected) and "Retry" not in hint
+    job = EngineJob("unit-wangp", lambda j: None)
+    with pytest.raises(GenerationFailedError) as caught:
+        raise_for_result(job, result(False, errors=[error(message, "validation")]))
+    assert caught.value.hint == hint
+
+
+def test_an_unknown_refusal_still_never_says_press_retry() -> None:
+    hint = hint_for("Something Wan2GP has never said before", "validation")
+    assert "refused" in hint and "Retry" not in hint
+    assert hint_for("Something Wan2GP has never said before", "generation") == ""  # the default hint applies

@@ -139,6 +139,8 @@ class _EventRelay:
     def handle(self, kind: str, data: Any) -> None:
         if kind == "progress":
             self._progress(data)
+        elif kind == "started":  # Wan2GP prepares the task (~0.75 s recorded) before it says "Loading model"
+            self._enter(Phase.LOADING_MODEL, "Wan2GP is preparing the job")
         elif kind == "status":
             text = str(data or "")
             if text.lower().startswith("loading model"):
@@ -152,7 +154,7 @@ class _EventRelay:
                         getattr(data, "message", data))
         elif kind == "info":
             self.job.log(f"Wan2GP: {data}")
-        # started, stream (already on the console), preview, refresh_models, completed: nothing to show
+        # stream (already on the console), preview, refresh_models, completed: nothing to show
 
     def _progress(self, update: Any) -> None:
         phase = str(getattr(update, "phase", "") or "")
