@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import bpy
 
-from ..common.enums import JobState
+from ..common.enums import JobState, ModelGroup
 from . import addon, compat, properties, server_control, text_block, tick
-from .operators import generate, generate_from_text_strips, image_to_video, manage_jobs, regenerate, server
+from .operators import from_strips, generate, generate_from_text_strips, image_to_video, manage_jobs, regenerate, server
 
 
 class _DirectorPanel:
@@ -60,9 +60,9 @@ class MOVIE_DIRECTOR_PT_generate(_DirectorPanel, bpy.types.Panel):
         layout = self.layout
         props = context.scene.movie_director
         model = properties.model_info(props.model)
-        layout.prop(props, "model")
-        if model is not None:
-            layout.label(text=f"{model.category.value.replace('_', ' ')} · {model.frame_grid}", icon="INFO")
+        layout.prop(props, "model_group")
+        layout.prop(props, "model", icon="VIEWZOOM")  # type to search the models of "What" by id, name, family
+        _model_lines(layout, props, model)
         layout.label(text="Prompt")
         layout.prop(props, "prompt", text="")
         layout.prop(props, "negative_prompt")
@@ -92,6 +92,7 @@ class MOVIE_DIRECTOR_PT_generate(_DirectorPanel, bpy.types.Panel):
         col = layout.column(align=True)
         col.operator(generate_from_text_strips.MOVIE_DIRECTOR_OT_generate_from_text_strips.bl_idname, icon="FONT_DATA")
         col.operator(image_to_video.MOVIE_DIRECTOR_OT_image_to_video.bl_idname, icon="IMAGE_DATA")
+        col.operator(from_strips.MOVIE_DIRECTOR_OT_generate_from_strips.bl_idname, icon="SEQ_STRIP_META")
 
 
 class MOVIE_DIRECTOR_PT_jobs(_DirectorPanel, bpy.types.Panel):
@@ -160,6 +161,23 @@ class MOVIE_DIRECTOR_PT_strip(_DirectorPanel, bpy.types.Panel):
 
 
 JOBS_SHOWN = 6  # the newest; more would push the other panels off a 1024-pixel screen
+
+def _model_lines(layout, props, model) -> None:
+    """The picked model: its name and family, what it needs and takes, its weights; or why it does not fit."""
+    if model is None:
+        text_block.draw(layout, f"'{props.model}' is not a model of this server: type part of a name to search",
+                        icon="ERROR", alert=True)
+        return
+    text_block.draw(layout, f"{model.name} · {properties.describe_model(model)}",
+                    icon="CHECKMARK" if model.available else "IMPORT", max_lines=3)
+    takes = [m.label for m in model.media_inputs if m not in model.required_inputs]
+    if takes:
+        text_block.draw(layout, "Also takes " + ", ".join(takes), icon="BLANK1", max_lines=2)
+    group = ModelGroup(props.model_group)
+    if group not in model.groups:
+        text_block.draw(layout, f"{model.id} does not do {group.label.lower()}: pick one from the list",
+                        icon="ERROR", alert=True)
+
 
 _STATE_ICONS = {
     JobState.SUBMITTING: "EXPORT", JobState.QUEUED: "SORTTIME", JobState.RUNNING: "RENDER_ANIMATION",

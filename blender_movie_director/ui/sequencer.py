@@ -18,6 +18,7 @@ from . import compat
 MAX_CHANNEL = 128
 PLACEHOLDER_COLOR = (0.25, 0.25, 0.32)
 STILL_FRAMES = 48
+SOUND_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".m4a")  # what sound models (music, speech) write
 
 
 def editor_of(scene: bpy.types.Scene):
@@ -93,6 +94,8 @@ def place_result(record: JobRecord) -> list[str]:
     if not path.is_file():
         raise PlacementError(f"the clip vanished from {path} before it could be placed")
     slot = remove_placeholder(record)
+    if path.suffix.lower() in SOUND_SUFFIXES:  # a sound model's output: nothing to look at, a sound strip
+        return [place_sound(scene, record, result, path, slot)]
     editor = editor_of(scene)
     collection = compat.strips(editor)
     frames = result.frames if result.frames > 1 else STILL_FRAMES
@@ -116,6 +119,21 @@ def place_result(record: JobRecord) -> list[str]:
         sound["bmd_job_id"] = record.id
         placed.append(sound.name)
     return placed
+
+
+def place_sound(scene: bpy.types.Scene, record: JobRecord, result: JobResult, path: Path, slot: Slot) -> str:
+    """A sound strip at the slot's start, as long as the sound is (never cut), on a channel free for it."""
+    collection = compat.strips(editor_of(scene))
+    seconds = result.settings.duration_seconds or 0.0
+    length = max(1, slot.frames, round(seconds * scene.render.fps / scene.render.fps_base))
+    channel = free_channel(scene, slot.channel, slot.frame_start, length)
+    sound = collection.new_sound(name=f"{result.settings.model_type} {record.label}"[:60], filepath=str(path),
+                                 channel=channel, frame_start=slot.frame_start)
+    actual = int(sound.frame_final_duration)
+    if actual > length and not is_free(scene, channel, slot.frame_start, actual, ignore={sound.name}):
+        sound.channel = free_channel(scene, channel, slot.frame_start, actual, ignore={sound.name})
+    write_metadata(sound, record, result)
+    return sound.name
 
 
 def write_metadata(strip, record: JobRecord, result: JobResult) -> None:

@@ -3,10 +3,20 @@ from pathlib import Path
 
 import bpy
 
-from ...common.enums import MediaInput, ModelCategory
+from ...common.enums import MediaInput, ModelGroup
 from ...common.errors import DirectorError
+from ...common.model_info import ModelInfo
 from .. import addon, compat, properties, queueing
 from ._common import SceneOperator, report_error
+
+
+def image_to_video_model(model_id: str) -> ModelInfo | None:
+    """The Shot panel's model when a start image is all it needs, else the first (downloaded) one that is."""
+    chosen = queueing.known_models().get(model_id)
+    if chosen is not None and chosen.works_from({MediaInput.IMAGE_START}):
+        return chosen
+    return next((m for m in properties.models_in(ModelGroup.IMAGE_TO_VIDEO) if m.works_from({MediaInput.IMAGE_START})),
+                None)
 
 
 def still_of_active_strip(context: bpy.types.Context) -> Path:
@@ -40,12 +50,9 @@ class MOVIE_DIRECTOR_OT_image_to_video(SceneOperator, bpy.types.Operator):
         if not props.prompt.strip():
             self.report({"ERROR"}, "Describe the motion in the Prompt box first (e.g. 'the waves roll in')")
             return {"CANCELLED"}
-        models = queueing.known_models()
-        model = models.get(props.model)
-        if model is None or not model.accepts(MediaInput.IMAGE_START):
-            model = next((m for m in models.values() if m.category is ModelCategory.IMAGE_TO_VIDEO), None)
+        model = image_to_video_model(props.model)
         if model is None:
-            self.report({"ERROR"}, "The server offers no image-to-video model")
+            self.report({"ERROR"}, "The server offers no model that makes a clip from a start image")
             return {"CANCELLED"}
         strip = compat.active_strip(context)
         frame = int(strip.frame_final_start) if strip is not None and strip.type == "IMAGE" else context.scene.frame_current
