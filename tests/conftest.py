@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from blender_movie_director.launcher import process as launcher
 
 REPO = Path(__file__).resolve().parents[1]
+FAKE_WAN2GP = REPO / "tests" / "fake_wan2gp"  # laid out like a Wan2GP checkout (see tests/fake_wan2gp)
 SERVER_PYTHONS = {
     "gradio5": os.environ.get("BMD_SERVER_PYTHON", str(REPO / ".venv/server/bin/python")),
     "gradio6": os.environ.get("BMD_SERVER_PYTHON_GRADIO6", str(REPO / ".venv/server-gradio6/bin/python")),
@@ -21,6 +23,18 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 # tests/blender and tests/packaging need bpy: make test runs them in the bpy venvs; elsewhere not collected
 collect_ignore = [] if importlib.util.find_spec("bpy") else ["blender", "packaging"]
+
+
+def wan2gp_copy(parent: Path, source: Path | None = None, with_venv: bool = True) -> Path:
+    """A Wan2GP folder of the test's own, whose `venv` is the server environment."""
+    root = parent / "Wan2GP"
+    shutil.copytree(source or FAKE_WAN2GP, root, ignore=shutil.ignore_patterns("__pycache__"))
+    python = Path(SERVER_PYTHONS["gradio5"])
+    if not python.exists():
+        pytest.fail(f"no server environment at {python}: run `bash scripts/setup.sh` first")
+    if with_venv:
+        (root / "venv").symlink_to(python.parent.parent, target_is_directory=True)
+    return root
 
 
 def start_test_server(tmp: Path, flavour: str = "gradio5", step_seconds: float = 0.02) -> launcher.ServerProcess:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,6 +14,7 @@ from blender_movie_director.launcher.process import free_port
 from devtools.blender import jobs_finished
 from devtools.main_thread import socket_calls_on_main_thread
 from devtools.recording_layout import RecordingLayout
+from tests.conftest import wan2gp_copy
 from tests.waiting import wait_until
 
 SHOT = dict(model="t2v_1.3B", resolution="448x256")
@@ -74,7 +76,8 @@ def test_generate_places_the_clip_where_it_was_asked(addon, scene, drive, tmp_pa
 
     (strip,) = generated(scene)
     assert strip.type == "MOVIE"
-    assert (strip.channel, strip.frame_final_start, strip.frame_final_duration) == (2, 10, 17)
+    # 17 frames at Wan's 16 fps last 1.06 s: 26 frames of the 24 fps scene, retimed to play at real speed
+    assert (strip.channel, strip.frame_final_start, strip.frame_final_duration) == (2, 10, 26)
     path = Path(bpy.path.abspath(strip.filepath))
     assert path.is_file() and path.parent == tmp_path / "movie_director"
     assert path.with_suffix(".json").is_file()
@@ -136,7 +139,9 @@ def test_regenerate_and_variation_rebuild_the_job_from_metadata(addon, scene, dr
     keys = ("bmd_model", "bmd_prompt", "bmd_frames", "bmd_resolution", "bmd_steps")
     assert [again[k] for k in keys] == [original[k] for k in keys] == [variation[k] for k in keys]
     assert again["bmd_seed"] == original["bmd_seed"] and variation["bmd_seed"] != original["bmd_seed"]
-    assert again.channel == 3 and again.frame_final_start == original.frame_final_start
+    above = original.channel + (2 if bpy.app.version >= (5, 0, 0) else 1)  # 5.0: its Speed strip is in between
+    assert again.channel == above and again.frame_final_start == original.frame_final_start
+    assert again.frame_final_duration == original.frame_final_duration
     assert variation.channel > again.channel or variation.frame_final_start != again.frame_final_start
 
 
@@ -164,6 +169,9 @@ def test_audio_model_gets_a_sound_strip(addon, scene, drive) -> None:
     drive(all_done(addon))
     sounds = [s for s in strips(scene) if s.type == "SOUND"]
     (movie,) = generated(scene)
+    if not bpy.app.build_options.audaspace:  # the bpy 4.2 module: Blender cannot add sound strips at all
+        assert sounds == [] and movie.type == "MOVIE"  # the clip still lands, without its sound
+        pytest.skip("this bpy build has no Audaspace (sound strips impossible); the clip was placed without sound")
     assert len(sounds) == 1 and sounds[0].frame_final_start == movie.frame_final_start
     assert sounds[0]["bmd_job_id"] == movie["bmd_job_id"]
 
@@ -188,19 +196,24 @@ def test_no_server_is_an_error_in_the_job_list_not_a_freeze(addon, scene, drive)
     prefs = bpy.context.preferences.addons[addon.__name__].preferences
     good_url = prefs.server_url
     prefs.server_url = f"http://127.0.0.1:{free_port()}"
+    prefs.server_wait = 5.0  # 600 s by default: a real Wan2GP takes minutes to start
     try:
         set_shot(scene, "nobody home")
         with socket_calls_on_main_thread() as network:
             assert bpy.ops.movie_director.generate() == {"FINISHED"}
         assert network == [], "the operator waited on the (missing) server on Blender's main thread"
-        drive(all_done(addon), timeout=20)  # the manager waits connect_grace for a server to come back
+        manager = addon.ui.addon.manager()
+        said: set[str] = set()
+        drive(lambda: said.update(r.waiting for r in manager.jobs()) or all_done(addon)(), timeout=20)
+        assert any("Waiting for the server" in text for text in said), said  # the job said what it waited for
         (record,) = [r for r in addon.ui.addon.manager().jobs() if r.settings.prompt == "nobody home"]
-        assert record.state.value == "failed"
+        assert record.state.value == "failed" and "waited 5 s" in record.error_hint
         assert prefs.server_url in record.error and "Start Server" in record.error_hint
         assert "launch_wan2gp" not in record.error + record.error_hint  # Blender's words, not a script's
         assert not [s for s in strips(scene) if s.get("bmd_job_id") == record.id]
     finally:
         prefs.server_url = good_url
+        prefs.server_wait = 600.0
         addon.ui.addon.manager().set_url(good_url)
 
 
@@ -215,7 +228,7 @@ def test_strips_and_metadata_survive_save_and_reopen(addon, scene, drive, tmp_pa
     bpy.ops.wm.open_mainfile(filepath=str(path))
     (after,) = generated(bpy.context.scene)
     assert {k: after[k] for k in after.keys() if k.startswith("bmd_")} == snapshot  # noqa: SIM118
-    assert after.frame_final_duration == 17 and Path(bpy.path.abspath(after.filepath)).is_file()
+    assert after.frame_final_duration == 26 and Path(bpy.path.abspath(after.filepath)).is_file()  # 17 at 16 fps
     # connection settings live in the preferences, never in the project file
     assert server.url.split("//")[1].encode() not in path.read_bytes()
 
@@ -309,11 +322,11 @@ def test_reopening_after_a_crash_places_finished_clips_and_offers_retry(addon, s
     addon.ui.addon.shutdown_manager()  # a new Blender session: nothing in memory
     addon.ui.tick.reset()
     running = done.model_copy(update={"id": "interrupted1", "state": type(done.state)("running"), "result": None,
-                                      "placed": False})
-    journal.write(done.output_dir, [done.model_copy(update={"placed": False}), running])
+                                      "placed": False, "server_job_id": "neverreached01"})  # the server never had it
+    journal.write(done.project, [done.model_copy(update={"placed": False}), running])
 
     bpy.ops.wm.open_mainfile(filepath=bpy.data.filepath)  # load_post reads the journal
-    drive(lambda: addon.ui.tick.is_placed(done.id))
+    drive(lambda: addon.ui.tick.is_placed(done.id) and addon.ui.addon.manager().get("interrupted1").state.is_terminal)
     (placed,) = generated(bpy.context.scene)
     assert placed["bmd_job_id"] == done.id and placed.channel == done.slot.channel
     interrupted = addon.ui.addon.manager().get("interrupted1")
@@ -321,7 +334,7 @@ def test_reopening_after_a_crash_places_finished_clips_and_offers_retry(addon, s
     assert bpy.ops.movie_director.retry_job(job_id="interrupted1") == {"FINISHED"}
     drive(all_done(addon))
     assert len(generated(bpy.context.scene)) == 2
-    stored = {r.id: r for r in journal.read(done.output_dir).records}
+    stored = {r.id: r for r in journal.read(done.project).records}
     assert stored[done.id].placed and stored["interrupted1"].state.value == "interrupted"
 
 
@@ -363,3 +376,51 @@ def test_every_panel_draws_what_a_user_needs_with_jobs_in_every_state(addon, sce
     assert "movie_director.cancel_job" in jobs.operators()  # the queued and running ones
     strip_text = " ".join(strip_panel.texts())
     assert "t2v_1.3B" in strip_text and f"seed {strip['bmd_seed']}" in strip_text
+
+
+def test_start_server_runs_real_wan2gp_from_the_extensions_own_files(addon, scene, drive, tmp_path: Path) -> None:
+    """A zip user has no checkout: with Wan2GP Folder set, Start Server finds Wan2GP's Python (its venv) and
+    runs the Director server from the installed extension's folder (the fake Wan2GP stands in for it)."""
+    prefs = bpy.context.preferences.addons[addon.__name__].preferences
+    good_url = prefs.server_url
+    prefs.server_url = f"http://127.0.0.1:{free_port()}"
+    control = addon.ui.server_control
+    root = wan2gp_copy(tmp_path)
+    try:
+        prefs.simulate, prefs.wan2gp_dir, prefs.server_python = False, str(root), ""
+        assert bpy.ops.movie_director.start_server() == {"FINISHED"}
+        drive(lambda: control.state()["running"] or control.state()["error"], timeout=120)
+        assert control.state()["running"], control.state()
+        with Wan2GPClient(prefs.server_url) as client:
+            assert client.server_status().engine.value == "wangp"
+        pid = control._server.pid
+        environ = dict(item.split("=", 1) for item in
+                       Path(f"/proc/{pid}/environ").read_text().split("\0") if "=" in item)
+        extension_parent = Path(addon.__file__).resolve().parents[1]  # the user_default repository folder
+        assert str(extension_parent) in environ["PYTHONPATH"].split(os.pathsep)
+        assert str(Path(__file__).resolve().parents[2]) not in environ["PYTHONPATH"].split(os.pathsep)
+    finally:
+        control.stop()
+        prefs.simulate, prefs.wan2gp_dir = True, ""
+        prefs.server_url = good_url
+        addon.ui.addon.manager().set_url(good_url)
+
+
+def test_no_message_in_blender_names_a_script_or_make(addon, scene, drive, tmp_path: Path) -> None:
+    """Start Server with no Python that has gradio: the error speaks of the preferences, not of scripts."""
+    prefs = bpy.context.preferences.addons[addon.__name__].preferences
+    control = addon.ui.server_control
+    saved = os.environ.pop("BMD_SERVER_PYTHON", None)
+    try:
+        prefs.server_python = str(tmp_path / "no-such-python")
+        bpy.ops.movie_director.start_server()
+        drive(lambda: control.state()["error"], timeout=30)
+        shown = f"{control.state()['error']} {control.state()['hint']}"
+        assert "Server Python" in shown and "preferences" in shown
+        for wording in ("launch_wan2gp", "make setup", "BMD_SERVER", "--python"):
+            assert wording not in shown, shown
+    finally:
+        if saved is not None:
+            os.environ["BMD_SERVER_PYTHON"] = saved
+        prefs.server_python = ""
+        control.stop()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import struct
 import subprocess
 import sys
@@ -43,7 +42,7 @@ from blender_movie_director.common.errors import (
 from blender_movie_director.common.wan2gp_install import MIN_VERSION
 from blender_movie_director.launcher import process as launcher
 from blender_movie_director.server.engines.render import read_clip_metadata
-from tests.conftest import REPO, SERVER_PYTHONS
+from tests.conftest import REPO, SERVER_PYTHONS, wan2gp_copy
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.server
@@ -53,18 +52,6 @@ FAKE_OLD = REPO / "tests" / "fake_wan2gp_old"
 SHOT = {"model_type": "t2v_1.3B", "prompt": "a paper boat drifting down a rainy street", "resolution": "448x256",
         "video_length": 17, "num_inference_steps": 8}
 FLAGS = ["--profile", "4", "--attention", "sdpa", "--compile"]
-
-
-def wan2gp_copy(parent: Path, source: Path = FAKE, with_venv: bool = True) -> Path:
-    """A Wan2GP folder of the test's own, whose `venv` is the server environment."""
-    root = parent / "Wan2GP"
-    shutil.copytree(source, root, ignore=shutil.ignore_patterns("__pycache__"))
-    python = Path(SERVER_PYTHONS["gradio5"])
-    if not python.exists():
-        pytest.fail(f"no server environment at {python}: run `bash scripts/setup.sh` first")
-    if with_venv:
-        (root / "venv").symlink_to(python.parent.parent, target_is_directory=True)
-    return root
 
 
 def tree_digest(root: Path) -> dict[str, str]:
