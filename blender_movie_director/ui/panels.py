@@ -114,7 +114,7 @@ class MOVIE_DIRECTOR_PT_jobs(_DirectorPanel, bpy.types.Panel):
             status = record.status
             text = status.phase_label if status else record.state.value.capitalize()
             if status and status.step and status.total_steps and record.state is JobState.RUNNING:
-                text += f" {status.step}/{status.total_steps}"
+                text += f" {status.step}/{status.total_steps}" + (f" ({status.stage})" if status.stage else "")
             if status and status.eta_seconds is not None and record.state is JobState.RUNNING:
                 text += f" · {status.eta_seconds:.0f}s left"
             row = row.split(factor=0.64, align=True)  # the bar gets room; the button stays readable
