@@ -71,7 +71,13 @@ class LiveAddon:
     a new one, so tests look it up on each use instead of keeping the first module object."""
 
     def __getattr__(self, name: str):
-        return getattr(sys.modules[ADDON], name)
+        package = sys.modules[ADDON]
+        try:
+            return getattr(package, name)
+        except AttributeError:  # a subpackage imported before a failed enable is in sys.modules, not on the package
+            import importlib
+
+            return importlib.import_module(f"{ADDON}.{name}")
 
 
 def drive(module, done: Callable[[], bool], timeout: float = 60.0, on_tick: Callable[[], None] | None = None) -> float:

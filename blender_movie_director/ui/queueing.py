@@ -10,13 +10,14 @@ from typing import Any
 
 import bpy
 
+from ..common import shot_timing
 from ..common.addresses import is_loopback_url
 from ..common.catalog import MODELS_BY_ID
 from ..common.errors import InvalidSettingsError, QueueError
 from ..common.model_info import ModelInfo
 from ..common.settings import SimulationOptions, parse_settings
 from ..jobs.records import JobRecord, Slot
-from . import addon, sequencer
+from . import addon, compat, sequencer, timing
 
 LABEL_CHARS = 120  # the Jobs panel wraps a job's label over two lines
 
@@ -45,8 +46,14 @@ def queue_generation(
     frame_start: int,
     label: str = "",
     simulation: SimulationOptions | dict | None = None,
+    slot_frames: int | None = None,
+    placeholder_tags: dict[str, Any] | None = None,
 ) -> JobRecord:
-    """Validate, capture the slot, add a placeholder, hand the job to the worker. Never blocks."""
+    """Validate, capture the slot, add a placeholder, hand the job to the worker. Never blocks.
+
+    The slot is scene time: `slot_frames` scene frames when given (a text strip, a shot), else the
+    clip's own length at real speed (33 frames at 16 fps fill 48 frames of a 24 fps scene); the clip is
+    retimed into it when placed. `placeholder_tags` go on the placeholder and on to the clip."""
     url = addon.server_url()
     check_online_access(url)
     manager = addon.manager()
@@ -57,12 +64,14 @@ def queue_generation(
         raise InvalidSettingsError("model_type", f"unknown model '{parsed.model_type}'",
                                    hint="pick one from the Model list (connect to the server to refresh it)")
     resolved = parsed.resolved_for(model)
-    frames = resolved.video_length or 1
-    slot_frames = frames if frames > 1 else sequencer.STILL_FRAMES
+    if slot_frames is None:
+        slot_frames = shot_timing.for_model_frames(model, resolved.video_length or 1, timing.scene_fps(scene)).slot_frames
     channel = sequencer.free_channel(scene, max(1, channel), frame_start, slot_frames)
     if simulation is not None and not isinstance(simulation, SimulationOptions):
         simulation = SimulationOptions.model_validate(simulation)
     record = manager.submit(resolved, Slot(scene=scene.name, channel=channel, frame_start=frame_start, frames=slot_frames), addon.output_dir(),
                             label=label or resolved.prompt[:LABEL_CHARS], simulation=simulation)
-    sequencer.add_placeholder(scene, record)
+    placeholder = sequencer.add_placeholder(scene, record)
+    for key, value in (placeholder_tags or {}).items():
+        compat.all_strips(scene.sequence_editor)[placeholder][key] = value
     return record

@@ -13,7 +13,7 @@ import bpy
 from ..common.errors import PlacementError
 from ..common.messages import JobResult
 from ..jobs.records import JobRecord, Slot
-from . import compat
+from . import compat, placement, timing
 
 MAX_CHANNEL = 128
 PLACEHOLDER_COLOR = (0.25, 0.25, 0.32)
@@ -39,10 +39,11 @@ def is_free(scene: bpy.types.Scene, channel: int, start: int, frames: int, ignor
 
 
 def free_channel(scene: bpy.types.Scene, channel: int, start: int, frames: int,
-                 ignore: set[str] = frozenset()) -> int:
-    """`channel` if nothing overlaps there, else the first free one above it."""
-    for candidate in range(max(1, channel), MAX_CHANNEL + 1):
-        if is_free(scene, candidate, start, frames, ignore):
+                 ignore: set[str] = frozenset(), count: int = 1) -> int:
+    """`channel` if nothing overlaps there, else the first free one above it (the first of `count`
+    free channels in a row: a clip retimed by a Speed effect takes two)."""
+    for candidate in range(max(1, channel), MAX_CHANNEL + 2 - count):
+        if all(is_free(scene, candidate + i, start, frames, ignore) for i in range(count)):
             return candidate
     raise PlacementError(f"no free channel above {channel} at frame {start}")
 
@@ -51,8 +52,8 @@ def add_placeholder(scene: bpy.types.Scene, record: JobRecord) -> str:
     """A grey colour strip that holds the slot while the job runs; returns its name."""
     editor = editor_of(scene)
     slot = record.slot
-    strip = compat.new_effect(editor, f"⏳ {record.label}"[:60], "COLOR", slot.channel, slot.frame_start,
-                              max(1, slot.frames))
+    strip = compat.new_effect(editor, placement.placeholder_name(scene, record.settings.prompt), "COLOR",
+                              slot.channel, slot.frame_start, max(1, slot.frames))
     strip.color = PLACEHOLDER_COLOR
     strip["bmd_job_id"] = record.id
     strip["bmd_placeholder"] = True
@@ -70,7 +71,7 @@ def find_placeholder(scene: bpy.types.Scene, job_id: str):
 
 
 def remove_placeholder(record: JobRecord) -> Slot:
-    """Remove the job's placeholder; the slot is where the user left it (they may have moved it)."""
+    """Remove the job's placeholder; the slot is where the user left it (they may have moved or trimmed it)."""
     scene = bpy.data.scenes.get(record.slot.scene)
     if scene is None:
         return record.slot
@@ -78,7 +79,7 @@ def remove_placeholder(record: JobRecord) -> Slot:
     if strip is None:
         return record.slot
     slot = Slot(scene=scene.name, channel=strip.channel, frame_start=int(strip.frame_final_start),
-                frames=record.slot.frames)
+                frames=int(strip.frame_final_duration))
     compat.strips(scene.sequence_editor).remove(strip)
     return slot
 
@@ -93,29 +94,37 @@ def place_result(record: JobRecord) -> list[str]:
     path = Path(result.video_path)
     if not path.is_file():
         raise PlacementError(f"the clip vanished from {path} before it could be placed")
+    extras = placement.placeholder_extras(find_placeholder(scene, record.id))
     slot = remove_placeholder(record)
     if path.suffix.lower() in SOUND_SUFFIXES:  # a sound model's output: nothing to look at, a sound strip
         return [place_sound(scene, record, result, path, slot)]
     editor = editor_of(scene)
     collection = compat.strips(editor)
-    frames = result.frames if result.frames > 1 else STILL_FRAMES
-    channel = free_channel(scene, slot.channel, slot.frame_start, frames)
-    name = f"{result.settings.model_type} {record.label}"[:60]
+    frames = slot.frames if slot.frames > 0 else STILL_FRAMES  # scene frames: the clip is retimed to fill them
+    channel = free_channel(scene, slot.channel, slot.frame_start, frames,
+                           count=timing.channels_needed(result.frames, frames))
+    name = placement.clip_name(scene, result.settings.prompt, extras)
     if path.suffix.lower() == ".png" or result.frames == 1:
         strip = collection.new_image(name=name, filepath=str(path), channel=channel, frame_start=slot.frame_start)
         strip.frame_final_duration = frames
     else:
-        strip = collection.new_movie(name=name, filepath=str(path), channel=channel, frame_start=slot.frame_start,
+        staging = free_channel(scene, channel, slot.frame_start, max(frames, result.frames + 1))
+        strip = collection.new_movie(name=name, filepath=str(path), channel=staging, frame_start=slot.frame_start,
                                      fit_method="FIT")  # scaled to the render size, whatever the clip's
         if strip.frame_final_duration <= 1 < result.frames:  # new_movie makes a 1-frame strip on a bad file
             collection.remove(strip)
             raise PlacementError(f"Blender could not read {path.name}; the file is kept at {path}")
+        timing.fit_to_slot(scene, strip, frames, channel)  # plays at real speed, first to last frame in the slot
     write_metadata(strip, record, result)
+    placement.tag(strip, extras, frames)
     placed = [strip.name]
     if result.has_audio:
-        sound_channel = free_channel(scene, channel + 1, slot.frame_start, frames)
-        sound = collection.new_sound(name=f"{name} (sound)"[:60], filepath=str(path), channel=sound_channel,
-                                     frame_start=slot.frame_start)
+        sound_channel = free_channel(scene, channel + timing.channels_needed(result.frames, frames),
+                                     slot.frame_start, frames)
+        sound = collection.new_sound(name=placement.clip_name(scene, result.settings.prompt, extras, "sound"),
+                                     filepath=str(path), channel=sound_channel, frame_start=slot.frame_start)
+        if sound.frame_final_duration > frames:  # sound plays at real speed: only cut what runs past the slot
+            sound.frame_final_duration = frames
         sound["bmd_job_id"] = record.id
         placed.append(sound.name)
     return placed

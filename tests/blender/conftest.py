@@ -33,8 +33,11 @@ def addon(server) -> Iterator:
 
 
 @pytest.fixture
-def scene(addon, tmp_path: Path) -> Iterator[bpy.types.Scene]:
+def scene(addon, server, tmp_path: Path) -> Iterator[bpy.types.Scene]:
     """A clean scene in a .blend saved to this test's folder (so clips go to //movie_director/)."""
+    prefs = bpy.context.preferences.addons[ADDON].preferences
+    if prefs.server_url != server.url:  # a test that enabled the add-on again reset its preferences
+        prefs.server_url, prefs.poll_interval = server.url, 0.05
     bpy.ops.wm.read_homefile(use_empty=True)
     scene = bpy.context.scene
     scene.render.fps = 24

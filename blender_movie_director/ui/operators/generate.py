@@ -1,7 +1,8 @@
 import bpy
 
+from ...common.enums import OutputKind
 from ...common.errors import DirectorError
-from .. import properties, queueing
+from .. import properties, queueing, timing
 from ._common import SceneOperator, report_error
 
 
@@ -13,9 +14,18 @@ class MOVIE_DIRECTOR_OT_generate(SceneOperator, bpy.types.Operator):
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         props = context.scene.movie_director
+        model = queueing.known_models().get(props.model)
+        settings, slot_frames = props.to_settings(), None
+        if model is not None and model.output is OutputKind.VIDEO and model.fps:
+            # the duration is scene time: the model's frames cover it at the model's fps
+            shot = timing.panel_timing(context.scene, model)
+            if not shot.fits:
+                self.report({"ERROR"}, shot.too_long_message + ": shorten it, or pick a model with a sliding window")
+                return {"CANCELLED"}
+            settings["video_length"], slot_frames = shot.model_frames, shot.slot_frames
         try:
-            record = queueing.queue_generation(context.scene, props.to_settings(), channel=props.channel,
-                                               frame_start=context.scene.frame_current)
+            record = queueing.queue_generation(context.scene, settings, channel=props.channel,
+                                               frame_start=context.scene.frame_current, slot_frames=slot_frames)
         except DirectorError as error:
             return report_error(self, error)
         model = properties.model_info(record.settings.model_type)
