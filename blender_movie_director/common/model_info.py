@@ -30,6 +30,10 @@ class ModelInfo(WireModel):
     audio_output: bool = False  # a video with its own sound track
     media_inputs: tuple[MediaInput, ...] = ()  # what it takes
     required_inputs: tuple[MediaInput, ...] = ()  # what it cannot do without (Wan2GP refuses the task)
+    # how it can read a control video (image): Wan2GP's video_prompt_type values for it, as offered ("UV" as
+    # is, "DV" depth estimated from it, "V" a prepared control map, "GUV" video to video …), and for its mask
+    control_choices: tuple[str, ...] = ()
+    mask_choices: tuple[str, ...] = ()
     resolutions: tuple[str, ...] = RESOLUTIONS
     default_resolution: str = "832x480"
     default_frames: int = 81

@@ -66,7 +66,7 @@ def model_info_from(record: Mapping[str, Any], schema: Mapping[str, Any] | None,
     common = {
         "id": model_type, "name": str(meta.get("name") or model_type), "family": family,
         "family_label": str(meta.get("family_label") or "") or FAMILY_LABELS.get(family, family),
-        "output": output, "media_inputs": accepted, "required_inputs": required,
+        "output": output, "media_inputs": accepted, "required_inputs": required, **_control_choices(meta),
         "available": _available(meta), "description": _description(meta, model_def),
         "vram_gb": None,  # Wan2GP publishes no per-model VRAM figure (docs/MODELS.md: it depends on --profile)
     }
@@ -178,6 +178,16 @@ def _inputs(meta: Mapping[str, Any], defaults: Mapping[str, Any],
     accepted |= required
     order = list(MediaInput)
     return tuple(sorted(accepted, key=order.index)), tuple(sorted(required, key=order.index))
+
+
+def _control_choices(meta: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """How it can read a control video (or image) and its mask: the video_prompt_type values Wan2GP
+    offers for them (its guide preprocessings and custom choices that use a control, its mask choices)."""
+    video = (meta.get("setting_values") or {}).get("video_prompt_type") or {}
+    guides = _choices(video.get("guide_preprocessing")) + _choices(video.get("guide_custom_choices"))
+    masks = _choices(video.get("mask_preprocessing"))
+    return {"control_choices": tuple(dict.fromkeys(v for v in guides if "V" in v)),
+            "mask_choices": tuple(dict.fromkeys(v for v in masks if v))}
 
 
 def _tasks(accepted: tuple[MediaInput, ...], required: tuple[MediaInput, ...]) -> tuple[TaskKind, ...]:
