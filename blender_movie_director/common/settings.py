@@ -12,7 +12,9 @@ from . import hints
 from .enums import MediaInput, OutputKind
 from .errors import InvalidSettingsError
 from .extra_settings import check_extra_values
+from .finishing import FinishSpec
 from .model_info import ModelInfo
+from .presets import PresetUse
 from .wire_model import WireModel
 
 MAX_PROMPT_CHARS = 10_000
@@ -21,6 +23,8 @@ MAX_STEPS = 200
 MAX_SOUND_SECONDS = 600
 MAX_LORAS = 32
 MAX_LORA_NAME_CHARS = 256
+MAX_REFERENCE_IMAGES = 8  # image_refs and image_refs_more together
+MAX_CAST = 16
 
 
 _MEDIA_FIELDS = tuple(m.value for m in MediaInput)
@@ -49,9 +53,16 @@ class GenerationSettings(WireModel):
     image_guide: Path | None = None
     image_mask: Path | None = None
     audio_guide: Path | None = None
+    # more reference images after image_refs (a cast of several, several views of one): Wan2GP gets one list
+    image_refs_more: tuple[Path, ...] = Field((), max_length=MAX_REFERENCE_IMAGES - 1)
     activated_loras: tuple[str, ...] = Field((), max_length=MAX_LORAS)
     loras_multipliers: tuple[float, ...] = Field((), max_length=MAX_LORAS)
     extra: dict[str, Any] = Field(default_factory=dict)  # other Wan2GP keys, passed through
+    # the Director's own record, never sent to Wan2GP: the look it was made with, who is in it, and for a
+    # finishing job (server /finish) what to do to which clip
+    preset: PresetUse | None = None
+    cast: tuple[str, ...] = Field((), max_length=MAX_CAST)
+    finish: FinishSpec | None = None
 
     @field_validator("prompt")
     @classmethod
@@ -125,6 +136,14 @@ class GenerationSettings(WireModel):
                 raise ValueError(f"{name[:60]!r} is not a LoRA name: use one from list_loras(model_type)")
         return value
 
+    @field_validator("cast")
+    @classmethod
+    def _cast(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if not name.strip() or len(name) > 80:
+                raise ValueError(f"{name[:60]!r} is not a cast member's name (1–80 characters)")
+        return value
+
     @field_validator("loras_multipliers")
     @classmethod
     def _lora_weights(cls, value: tuple[float, ...]) -> tuple[float, ...]:
@@ -156,8 +175,17 @@ class GenerationSettings(WireModel):
         """The media inputs that are set, keyed by kind."""
         return {m: getattr(self, m.value) for m in MediaInput if getattr(self, m.value) is not None}
 
+    def reference_images(self) -> tuple[Path, ...]:
+        """Every reference image, in order: image_refs then image_refs_more."""
+        return ((self.image_refs,) if self.image_refs is not None else ()) + self.image_refs_more
+
     def without_media(self) -> GenerationSettings:
-        return self.model_copy(update={f: None for f in _MEDIA_FIELDS})
+        """The settings with no file in them (what crosses the wire: media travel as uploads)."""
+        update: dict[str, Any] = {f: None for f in _MEDIA_FIELDS}
+        update["image_refs_more"] = ()
+        if self.finish is not None and self.finish.source is not None:
+            update["finish"] = self.finish.model_copy(update={"source": None})
+        return self.model_copy(update=update)
 
     def resolved_for(self, model: ModelInfo) -> GenerationSettings:
         """Check these settings against the model's rules and fill in its defaults.
@@ -166,6 +194,9 @@ class GenerationSettings(WireModel):
         """
         if self.model_type != model.id:
             raise InvalidSettingsError("model_type", f"settings are for '{self.model_type}', not '{model.id}'")
+        if self.finish is not None:
+            raise InvalidSettingsError("finish", "a finishing job is not a generation: it goes to /finish",
+                                       hint="submit it with Wan2GPClient.submit(), which sends it there")
         self._check_media(model)
         if model.output is OutputKind.AUDIO:
             if self.video_length is not None:
@@ -213,6 +244,15 @@ class GenerationSettings(WireModel):
 
     def _check_media(self, model: ModelInfo) -> None:
         """What the model needs is there (named, with where to get it), and it takes everything given."""
+        if self.image_refs_more and self.image_refs is None:
+            raise InvalidSettingsError("image_refs_more", "more reference images need a first one in image_refs")
+        if (self.cast or self.image_refs_more) and not model.accepts(MediaInput.IMAGE_REFS):
+            who = f"the cast ({', '.join(self.cast)})" if self.cast else "reference images"
+            raise InvalidSettingsError(
+                "cast" if self.cast else "image_refs_more",
+                f"{model.id} does not take reference images, so {who} cannot be shown to it",
+                hint="pick a model that takes reference images (e.g. Lynx, Phantom, Stand-In, VACE, LTX-2), "
+                     "or take the cast out of the shot")
         for media in model.required_inputs:
             if getattr(self, media.value) is None:
                 raise InvalidSettingsError(media.value, f"{model.id} needs {media.label}",
@@ -230,11 +270,12 @@ class GenerationSettings(WireModel):
         """The settings as Wan2GP's Export Settings JSON keys (media as path strings)."""
         data: dict[str, Any] = {
             key: value
-            for key, value in self.model_dump(mode="json", exclude={"extra", "loras_multipliers"}).items()
+            for key, value in self.model_dump(mode="json", exclude={"extra", "loras_multipliers", "image_refs_more",
+                                                                    "preset", "cast", "finish"}).items()
             if value is not None
         }
         if "image_refs" in data:
-            data["image_refs"] = [data["image_refs"]]  # Wan2GP takes a list of reference images
+            data["image_refs"] = [str(p) for p in self.reference_images()]  # Wan2GP takes a list of them
         data["activated_loras"] = list(self.activated_loras)
         data["loras_multipliers"] = " ".join(f"{m:g}" for m in self.loras_multipliers)
         return {**self.extra, **data}
