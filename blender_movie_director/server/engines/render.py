@@ -12,7 +12,7 @@ import os
 import random
 import subprocess
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,8 @@ class FramePainter:
     """Draws frame i of a clip; the same seed always gives the same pictures."""
 
     def __init__(self, width: int, height: int, frames: int, seed: int, caption: str, title: str,
-                 start_image: Path | None = None) -> None:
+                 start_image: Path | None = None, notes: Sequence[str] = (),
+                 references: Sequence[Path] = ()) -> None:
         rng = random.Random(seed)
         self.width, self.height, self.frames = width, height, frames
         self.colours = np.array([[rng.randrange(40, 256) for _ in range(3)] for _ in range(2)], dtype=np.float32)
@@ -47,6 +48,9 @@ class FramePainter:
         self.small = _font(max(10, height // 30))
         self.caption = textwrap.wrap(caption, width=max(20, width // max(6, height // 40)))[:3]
         self.title = title
+        self.notes = [n[:120] for n in notes][:6]  # e.g. the look and the LoRAs, under the title
+        # reference images (a cast): shown side by side along the bottom right, each a fifth of the height
+        self.references = [_thumbnail(path, max(8, height // 5)) for path in list(references)[:8]]
         # image-to-video: the clip opens on the given image and dissolves into the pattern
         self.start = None
         if start_image is not None:
@@ -69,6 +73,16 @@ class FramePainter:
         draw.rectangle([x, self.height - self.height // 12, x + self.width // 20, self.height], fill=(255, 255, 255))
         margin = self.height // 30
         draw.text((margin, margin), self.title, font=self.small, fill=(255, 255, 255), stroke_width=2, stroke_fill=(0, 0, 0))
+        note_y = margin + int(getattr(self.small, "size", 12) * 1.4)
+        for note in self.notes:
+            draw.text((margin, note_y), note, font=self.small, fill=(160, 255, 160), stroke_width=2,
+                      stroke_fill=(0, 0, 0))
+            note_y += int(getattr(self.small, "size", 12) * 1.3)
+        x_ref = self.width - margin - sum(t.width + margin for t in self.references) + margin  # in order, left to right
+        for thumb in self.references:
+            if x_ref >= 0:
+                image.paste(thumb, (x_ref, self.height - self.height // 12 - thumb.height - margin))
+            x_ref += thumb.width + margin
         y = self.height // 3
         for line in self.caption:
             draw.text((margin, y), line, font=self.font, fill=(255, 255, 255), stroke_width=2, stroke_fill=(0, 0, 0))
@@ -76,6 +90,13 @@ class FramePainter:
         draw.text((margin, self.height - self.height // 6), f"frame {index + 1}/{self.frames}", font=self.font,
                   fill=(255, 255, 0), stroke_width=2, stroke_fill=(0, 0, 0))
         return image.tobytes()
+
+
+def _thumbnail(path: Path, height: int) -> Image.Image:
+    with Image.open(path) as opened:
+        picture = opened.convert("RGB")
+    width = max(1, round(picture.width * height / max(1, picture.height)))
+    return picture.resize((width, height), Image.Resampling.BILINEAR)
 
 
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:

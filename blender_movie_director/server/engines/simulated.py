@@ -23,12 +23,17 @@ from ...common.model_info import ModelInfo
 from ...common.progress import Stage
 from ...common.settings import GenerationSettings, SimulationOptions
 from .base import Engine, EngineJob, EngineOutput, concrete_seed
+from .control import controlled
 from .render import FramePainter, RenderCancelled, write_mp4, write_png, write_wav
 
 DEFAULT_STEP_SECONDS = 0.05
 TWO_PASS_FAMILIES = frozenset({"ltx2"})
 SECOND_PASS_STEPS = 3  # Wan2GP's distilled LTX-2 second stage
 SPOKEN_SECONDS = 3.0  # a sound model asked for "as long as the words take"
+# LoRAs the simulated engine offers every model (named like files in Wan2GP's loras/<family>/ folders); a
+# clip made with some has their names and multipliers drawn on it
+SIMULATED_LORAS = ("film_grain.safetensors", "anime_outline.safetensors", "rainy_mood.safetensors",
+                   "slow_motion.safetensors")
 
 # Wan2GP settings the simulated engine lets `extra` set (it draws nothing differently for them): a
 # sensible share of WanGP 12.60's defaults for t2v, with their default values, none of them a file.
@@ -72,7 +77,7 @@ class SimulatedEngine(Engine):
         }
 
     def loras(self, model_type: str) -> LoraList:
-        return LoraList(model_type=self.model(model_type).id, supported=True, loras=())
+        return LoraList(model_type=self.model(model_type).id, supported=True, loras=SIMULATED_LORAS)
 
     def submit(
         self,
@@ -151,8 +156,12 @@ class SimulatedEngine(Engine):
         painter = FramePainter(
             settings.width, settings.height, frames, seed, settings.prompt,
             title=f"{model.id}  seed {seed}  {settings.resolution}" + (f"  [{inputs}]" if inputs else ""),
-            start_image=media.get(MediaInput.IMAGE_START),
+            start_image=media.get(MediaInput.IMAGE_START), notes=look_notes(settings),
+            references=settings.reference_images(),
         )
+        if model.output is OutputKind.VIDEO:  # it follows a control video, read as its letters say
+            painter = controlled(painter, str(settings.extra.get("video_prompt_type") or ""), fps,
+                                 media.get(MediaInput.VIDEO_GUIDE), media.get(MediaInput.VIDEO_MASK))
         if model.output is OutputKind.IMAGE:
             path = output_dir / f"{stem}.png"
             write_png(path, painter, metadata)
@@ -166,3 +175,14 @@ class SimulatedEngine(Engine):
                 raise
         return EngineOutput(path=path, seed=seed, frames=frames, fps=fps, width=settings.width,
                             height=settings.height, has_audio=model.audio_output and model.output is OutputKind.VIDEO)
+
+
+def look_notes(settings: GenerationSettings) -> list[str]:
+    """What the simulated frame says of the look: the preset, each LoRA with its multiplier, the cast."""
+    notes = [f"look: {settings.preset.name}"] if settings.preset is not None else []
+    weights = settings.loras_multipliers or (1.0,) * len(settings.activated_loras)
+    notes += [f"LoRA {name.removesuffix('.safetensors')} x{weight:g}"
+              for name, weight in zip(settings.activated_loras, weights, strict=False)]
+    if settings.cast:
+        notes.append("cast: " + ", ".join(settings.cast))
+    return notes
