@@ -9,6 +9,12 @@ LoRAs), and validate_task / generate_media keep the real send_cmd traffic ("stat
 small real files: mp4 (imageio-ffmpeg, with a sound track for models whose outputs include audio),
 jpg stills (Pillow) and wav sound.
 
+Late post-processing (shared/api.py submit_media_postprocessing / submit_audio_remux: tasks with
+`mode` "edit_postprocessing" / "edit_remux" and no model_type) is validated with wgp.py's words and
+done for real on small clips: Lanczos (and FlashVSR, as Lanczos) spatial upsampling, RIFE temporal
+upsampling (new frames cross-faded, ×2 or ×4 the rate), MMAudio as a generated tone muxed in; the
+result is `<source>_post.mp4` in the output folder carrying the source's settings plus the method's.
+
 Progress reads like the real callback (wgp.py build_callback): "Denoising" per step, "Denoising
 First Phase" / "Second Phase" with the step count starting again for LTX-2's two stages, "Phase 1/2
 High Noise" → "Phase 2/2 Low Noise" inside one count for Wan 2.2, "Sliding Window k/n - …" before
@@ -231,6 +237,8 @@ def _given(value):
 def validate_task(task, state):
     """The refusals of wgp.py's validation that depend on the task's prompt-type letters, same words."""
     params = copy.deepcopy(task.get("params", {}))
+    if _is_edit_task_params(params):
+        return _validate_edit(params)
     model_type = params.get("model_type")
     if not model_type:
         print("  [SKIP] No model_type specified")
@@ -330,15 +338,22 @@ def _windows(model_type, video_length, settings):
     return 1 + math.ceil((video_length - size) / max(1, size - overlap))
 
 
-def generate_media(task, send_cmd, plugin_data=None, *, state, model_type, prompt="", resolution="832x480",
+def generate_media(task, send_cmd, plugin_data=None, *, state, model_type="", prompt="", resolution="832x480",
                    video_length=81, duration_seconds=0, num_inference_steps=30, seed=-1, force_fps="", image_mode=0,
                    image_start=None, image_end=None, image_refs=None, video_source=None, video_guide=None,
                    video_mask=None, image_guide=None, image_mask=None, audio_guide=None, activated_loras=None,
                    loras_multipliers="", image_prompt_type="", video_prompt_type="", audio_prompt_type="",
                    guidance_scale=5.0, guidance_phases=1, flow_shift=3.0, sample_solver="", negative_prompt="",
-                   sliding_window_size=0, sliding_window_overlap=5):
+                   sliding_window_size=0, sliding_window_overlap=5, mode="", temporal_upsampling="",
+                   spatial_upsampling="", film_grain_intensity=0, film_grain_saturation=0.5, postprocess_audio="",
+                   postprocess_audio_prompt="", postprocess_audio_neg_prompt="", audio_source=None,
+                   repeat_generation=1):
     global wan_model
     gen = state["gen"]
+    if str(mode or "").startswith("edit_"):  # wgp.py hands edit tasks to edit_media
+        _edit_media(send_cmd, state, mode, video_source, seed, temporal_upsampling, spatial_upsampling,
+                    postprocess_audio, postprocess_audio_prompt, postprocess_audio_neg_prompt)
+        return True
     model_def = models_def[model_type]
     settings = {"guidance_phases": guidance_phases, "sliding_window_size": sliding_window_size,
                 "sliding_window_overlap": sliding_window_overlap}
@@ -494,3 +509,193 @@ def _write_image(prompt, seed, width, height, metadata):
     path = _output_path(prompt, seed, ".jpg", image_save_path)
     Image.fromarray(next(_frames(seed, width, height, 1))).save(path, quality=90, comment=json.dumps(metadata))
     return path
+
+
+# ---------------------------------------------------------------- late post-processing (edit tasks)
+
+_VIDEO_EXTENSIONS = (".mp4", ".mkv", ".mov", ".webm", ".avi")
+_IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
+_SPATIAL = {"lanczos": (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0), "flashvsr": (2.0, 4.0)}  # registered postprocessing upsamplers
+_TEMPORAL = {"rife": (2.0, 4.0)}
+_SOUNDTRACK_METHODS = ("mmaudio",)
+
+
+def _split_method(value, registry):
+    """'lanczos2' -> ('lanczos', 2.0), when a registered method takes that multiplier; else None."""
+    match = re.fullmatch(r"([a-z_]+?)(\d+(?:\.\d+)?)", str(value or "").strip())
+    if match is None or match[1] not in registry or float(match[2]) not in registry[match[1]]:
+        return None
+    return match[1], float(match[2])
+
+
+def _validate_edit(params):
+    """wgp.py validate_task's branch for edit tasks (same refusals, same words)."""
+    inputs = dict(params)
+    inputs.pop("model_type", None)
+    inputs.pop("base_model_type", None)
+    inputs.setdefault("prompt", "Edit")
+    mode = inputs.get("mode", "") or ""
+    source = inputs.get("video_source")
+    error = ""
+    if mode == "edit_postprocessing":
+        is_image = str(source or "").lower().endswith(_IMAGE_EXTENSIONS)
+        is_video = str(source or "").lower().endswith(_VIDEO_EXTENSIONS)
+        temporal = inputs.get("temporal_upsampling", "") or ""
+        spatial = inputs.get("spatial_upsampling", "") or ""
+        if not source or not os.path.isfile(source):
+            error = "Selected video or image file is missing"
+        elif not (is_video or is_image):
+            error = "Post processing is only available with Videos or Images"
+        elif temporal and _split_method(temporal, _TEMPORAL) is None:
+            error = f"No temporal upsampler registered for '{temporal}'"
+        elif temporal and is_image:
+            error = "Temporal Upsampling can not be used with an Image"
+        elif spatial.startswith("vae"):
+            error = "VAE Spatial Upsampling is only available during generation"
+        elif spatial and _split_method(spatial, _SPATIAL) is None:
+            error = f"No spatial upsampler registered for '{spatial}'"
+        elif not temporal and not spatial and not float(inputs.get("film_grain_intensity") or 0) > 0:
+            error = "You must choose at least one Post Processing Method"
+    elif mode == "edit_remux":
+        method = str(inputs.get("postprocess_audio", "") or "").strip().lower()
+        if not source or not os.path.isfile(source):
+            error = "Selected video or image file is missing"
+        elif not str(source).lower().endswith(_VIDEO_EXTENSIONS):
+            error = "Audio remuxing is only available with Videos"
+        elif method not in _SOUNDTRACK_METHODS:
+            error = "You must choose at least one Remux Method"
+    else:
+        error = f"Unknown edit mode: {mode}"
+    return (None, error) if error else (inputs, "")
+
+
+def _read_source(path):
+    import imageio_ffmpeg
+    import numpy as np
+
+    reader = imageio_ffmpeg.read_frames(str(path))
+    meta = next(reader)
+    width, height = meta["size"]
+    frames = [np.frombuffer(chunk, dtype=np.uint8).reshape(height, width, 3) for chunk in reader]
+    return frames, float(meta["fps"]), width, height, "audio_codec" in meta
+
+
+def _settings_of(path):
+    """The settings a clip carries in its comment tag ({} when none), as wgp.py's get_settings_from_file."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    done = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(path),
+                           "-f", "ffmetadata", "-"], capture_output=True, text=True, check=False)
+    for line in done.stdout.splitlines():
+        if line.startswith("comment="):
+            try:
+                return json.loads(line[len("comment="):].replace("\\=", "=").replace("\\;", ";")
+                                  .replace("\\#", "#").replace("\\\\", "\\"))
+            except ValueError:
+                return {}
+    return {}
+
+
+def _post_path(source, suffix):
+    """wgp.py get_available_filename(save_path, source, "_post")."""
+    stem = Path(source).stem
+    path = Path(save_path).resolve() / f"{stem}_post{suffix}"
+    n = 2
+    while path.exists():
+        path = path.with_name(f"{stem}_post({n}){suffix}")
+        n += 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _write_frames(path, frames, fps, metadata, audio_from=None):
+    import imageio_ffmpeg
+
+    height, width = frames[0].shape[:2]
+    writer = imageio_ffmpeg.write_frames(
+        str(path), (width, height), fps=fps, macro_block_size=1, audio_path=str(audio_from) if audio_from else None,
+        audio_codec="aac" if audio_from else None, output_params=["-metadata", f"comment={json.dumps(metadata)}"])
+    writer.send(None)
+    for frame in frames:
+        writer.send(frame.tobytes())
+    writer.close()
+
+
+def _edit_media(send_cmd, state, mode, video_source, seed, temporal_upsampling, spatial_upsampling,
+                postprocess_audio, postprocess_audio_prompt, postprocess_audio_neg_prompt):
+    import numpy as np
+
+    gen = state["gen"]
+    seed = int(seed) if seed is not None and int(seed) >= 0 else int(time.time() * 1000) % 999999999
+    configs = _settings_of(video_source) or {"type": "Post Processing"}
+    if str(video_source).lower().endswith(_IMAGE_EXTENSIONS):
+        from PIL import Image
+
+        send_cmd("progress", [0, "Upsampling - Starting"])
+        method, scale = _split_method(spatial_upsampling, _SPATIAL)
+        with Image.open(video_source) as opened:
+            picture = opened.convert("RGB")
+        picture = picture.resize((round(picture.width * scale), round(picture.height * scale)), Image.Resampling.LANCZOS)
+        path = _post_path(video_source, ".jpg")
+        configs["spatial_upsampling"] = spatial_upsampling
+        picture.save(path, quality=90, comment=json.dumps(configs))
+        print(f"Postprocessed image saved to Path: {path}")
+        gen["file_list"].append(str(path))
+        gen["file_settings_list"].append(configs)
+        send_cmd("output")
+        return
+    frames, fps, width, height, has_audio = _read_source(video_source)
+    sound_source = video_source if has_audio else None
+    if mode == "edit_postprocessing":
+        send_cmd("progress", [0, "Upsampling - Starting"])
+        if temporal_upsampling:
+            _, factor = _split_method(temporal_upsampling, _TEMPORAL)
+            factor = int(factor)
+            smooth = []
+            for before, after in zip(frames, frames[1:]):
+                smooth.append(before)
+                for k in range(1, factor):
+                    mix = k / factor
+                    smooth.append((before.astype(np.float32) * (1 - mix) + after.astype(np.float32) * mix).astype(np.uint8))
+                if gen.get("abort"):
+                    return
+            smooth.append(frames[-1])
+            frames, fps = smooth, fps * factor
+            configs["temporal_upsampling"] = temporal_upsampling
+        if spatial_upsampling:
+            from PIL import Image
+
+            method, scale = _split_method(spatial_upsampling, _SPATIAL)
+            size = (int(round(width * scale / 2)) * 2, int(round(height * scale / 2)) * 2)
+            upscaled = []
+            for index, frame in enumerate(frames):
+                if gen.get("abort"):
+                    return
+                if method == "flashvsr":  # the real FlashVSR reports its steps
+                    send_cmd("progress", [(index, len(frames)), f"Upsampling - FlashVSR", len(frames)])
+                upscaled.append(np.asarray(Image.fromarray(frame).resize(size, Image.Resampling.LANCZOS)))
+            frames = upscaled
+            configs["spatial_upsampling"] = spatial_upsampling
+        path = _post_path(video_source, ".mp4")
+        _write_frames(path, frames, fps, configs, audio_from=sound_source)
+        print(f"Postprocessed video saved to Path: {path}")
+    else:  # edit_remux with a soundtrack method: MMAudio makes a track from the picture and the prompt
+        steps = 6
+        for step in range(steps):
+            if gen.get("abort"):
+                return
+            send_cmd("progress", [(step, steps), "Audio - Denoising", steps])
+            time.sleep(0.01)
+        tone = _post_path(video_source, ".wav")
+        _write_tone(tone, len(frames) / fps)
+        path = _post_path(video_source, ".mp4")
+        configs.update(postprocess_audio=postprocess_audio, postprocess_audio_prompt=postprocess_audio_prompt,
+                       postprocess_audio_neg_prompt=postprocess_audio_neg_prompt, postprocess_audio_seed=seed)
+        _write_frames(path, frames, fps, configs, audio_from=tone)
+        tone.unlink()
+        print(f"Remuxed Video saved to Path: {path}")
+    gen["file_list"].append(str(path))
+    gen["file_settings_list"].append(configs)
+    send_cmd("output")
