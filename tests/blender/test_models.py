@@ -9,7 +9,7 @@ import bpy
 import pytest
 
 from blender_movie_director.common.enums import MediaInput, ModelGroup, OutputKind
-from devtools.blender import jobs_finished
+from devtools.blender import ADDON, jobs_finished
 from devtools.recording_layout import RecordingLayout
 
 
@@ -33,14 +33,17 @@ def png(tmp_path: Path, name: str = "still") -> Path:
     return tmp_path / f"{name}.png"
 
 
-def connected(addon, drive) -> None:
+def connected(addon, drive, server) -> None:
+    """Connected to this session's simulated server (another test may have left the URL elsewhere)."""
+    bpy.context.preferences.addons[ADDON].preferences.server_url = server.url
     assert bpy.ops.movie_director.connect() == {"FINISHED"}
-    drive(lambda: bool(addon.ui.addon.manager().server.models))
+    manager = addon.ui.addon.manager()
+    drive(lambda: manager.server.url == server.url and manager.server.connected and bool(manager.server.models))
     addon.ui.tick.tick()
 
 
-def test_the_picker_offers_each_action_the_models_whose_inputs_it_supplies(addon, scene, drive) -> None:
-    connected(addon, drive)
+def test_the_picker_offers_each_action_the_models_whose_inputs_it_supplies(addon, scene, drive, server) -> None:
+    connected(addon, drive, server)
     properties = addon.ui.properties
     for group in ModelGroup:
         found = properties.search_models(group, "")
@@ -68,8 +71,8 @@ def test_the_picker_offers_each_action_the_models_whose_inputs_it_supplies(addon
     assert properties.model_info(props.model).family_name in shown and "downloaded" in shown
 
 
-def test_a_model_that_needs_a_start_image_says_where_to_get_one(addon, scene, drive) -> None:
-    connected(addon, drive)
+def test_a_model_that_needs_a_start_image_says_where_to_get_one(addon, scene, drive, server) -> None:
+    connected(addon, drive, server)
     props = scene.movie_director
     props.model_group, props.model, props.prompt = ModelGroup.IMAGE.value, "chrono_edit", "one second later"
     with pytest.raises(RuntimeError) as refused:  # the operator's ERROR report, as bpy.ops raises it
@@ -80,8 +83,8 @@ def test_a_model_that_needs_a_start_image_says_where_to_get_one(addon, scene, dr
     assert not [r for r in manager.jobs() if r.settings.model_type == "chrono_edit"], "nothing may be queued"
 
 
-def test_generate_from_strips_hands_an_image_strip_to_a_reference_model(addon, scene, drive, tmp_path: Path) -> None:
-    connected(addon, drive)
+def test_generate_from_strips_hands_an_image_strip_to_a_reference_model(addon, scene, drive, server, tmp_path: Path) -> None:
+    connected(addon, drive, server)
     props = scene.movie_director
     props.model_group, props.model, props.prompt = ModelGroup.IMAGE.value, "flux_dev_kontext", "the same, as a poster"
     props.resolution = "MODEL_DEFAULT"
@@ -96,8 +99,8 @@ def test_generate_from_strips_hands_an_image_strip_to_a_reference_model(addon, s
     assert placed[0].frame_final_start == 30
 
 
-def test_a_sound_model_lands_as_a_sound_strip(addon, scene, drive) -> None:
-    connected(addon, drive)
+def test_a_sound_model_lands_as_a_sound_strip(addon, scene, drive, server) -> None:
+    connected(addon, drive, server)
     props = scene.movie_director
     props.model_group, props.prompt = ModelGroup.AUDIO.value, "[Verse] rain on a paper boat"
     props.model, props.use_seconds, props.seconds, props.channel = "ace_step_v1_5", True, 2.0, 4
