@@ -11,7 +11,7 @@ from .enums import EngineName, JobState, Phase
 from .settings import GenerationSettings, SimulationOptions
 from .wire_model import WireModel
 
-API_VERSION = "1.0"  # bumped when an endpoint's inputs or outputs change incompatibly
+API_VERSION = "2.0"  # bumped when an endpoint's inputs or outputs change incompatibly (2.0: nine media slots, owners)
 JOB_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"  # job ids are chosen by the client: short and plain
 
 
