@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import shutil
 import sys
 import time
@@ -17,7 +18,7 @@ from typing import TextIO
 
 from ..common.addresses import DEFAULT_URL
 from ..common.enums import JobState, MediaInput, ModelGroup, OutputKind
-from ..common.errors import DirectorError
+from ..common.errors import DirectorError, InvalidSettingsError
 from ..common.messages import JobStatus
 from ..common.model_info import ModelInfo
 from .wan2gp_client import Wan2GPClient
@@ -82,7 +83,11 @@ def _generate(client: Wan2GPClient, args: argparse.Namespace) -> int:
                 **{m.value: getattr(args, m.value) for m in MediaInput}}
     if args.seconds is not None:
         model = client.get_model(args.model)
-        if model.output is OutputKind.AUDIO:
+        sound = model.output is OutputKind.AUDIO  # 0 s: as long as the words take
+        if not math.isfinite(args.seconds) or args.seconds < 0 or (args.seconds == 0 and not sound):
+            raise InvalidSettingsError("seconds", f"{args.seconds} s: a clip must last longer than zero",
+                                       hint="give --seconds a positive number, e.g. 2")
+        if sound:
             settings["duration_seconds"] = args.seconds  # sound is as long as asked, no frame grid
         else:
             settings["video_length"] = model.frames_for_seconds(args.seconds)
@@ -98,7 +103,11 @@ def _generate(client: Wan2GPClient, args: argparse.Namespace) -> int:
         print("cancelling…", file=sys.stderr)
         job.cancel()
         return 130
-    result = job.result(timeout=args.timeout)
+    try:
+        result = job.result(timeout=args.timeout)
+    except DirectorError:
+        bar.end()  # the error gets a line of its own
+        raise
     bar.show(job.status())
     bar.end()
     target = args.out if args.out.suffix else args.out.with_suffix(result.video_path.suffix)

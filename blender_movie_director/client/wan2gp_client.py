@@ -300,13 +300,12 @@ class Wan2GPClient:
         try:
             if simulation is not None and not isinstance(simulation, SimulationOptions):
                 simulation = SimulationOptions.model_validate(dict(simulation))
-            request = GenerateRequest(job_id=job_id, settings=resolved.without_media(), simulation=simulation)
         except (ValidationError, TypeError, ValueError) as exc:
-            if isinstance(exc, ValidationError):
-                first = exc.errors()[0]
-                field = ".".join(str(part) for part in first["loc"]) or "request"
-                raise InvalidRequestError(field, str(first["msg"]).removeprefix("Value error, ")) from None
-            raise InvalidRequestError("simulation", str(exc)[:200]) from None
+            raise _request_error(exc, "simulation") from None
+        try:
+            request = GenerateRequest(job_id=job_id, settings=resolved.without_media(), simulation=simulation)
+        except ValidationError as exc:
+            raise _request_error(exc, "") from None
         if request.simulation is not None and self._status is not None and not self._status.test_controls:
             raise InvalidRequestError(
                 "simulation", "fault injection and test pacing are refused: this server was not started for tests",
@@ -342,6 +341,15 @@ class Wan2GPClient:
 
 def new_job_id() -> str:
     return uuid.uuid4().hex[:16]
+
+
+def _request_error(exc: Exception, prefix: str) -> InvalidRequestError:
+    """A request field refused before sending, named like the server names it (simulation.step_seconds)."""
+    if not isinstance(exc, ValidationError):
+        return InvalidRequestError(prefix or "request", str(exc)[:200])
+    first = exc.errors()[0]
+    field = ".".join([prefix, *(str(part) for part in first["loc"])] if prefix else [str(p) for p in first["loc"]])
+    return InvalidRequestError(field or prefix or "request", str(first["msg"]).removeprefix("Value error, "))
 
 
 def _parse(model: type[BaseModel], data: Any, endpoint: str) -> Any:

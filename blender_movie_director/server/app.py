@@ -35,6 +35,7 @@ from ..common.version import __version__
 from ..common.wan2gp_install import add_wan2gp_flags, wan2gp_cli_args
 from .cleanup import Janitor, remove_tree
 from .engines import Engine, create_engine
+from .gradio_state import GradioPruner
 from .job_lookup import lookup_job
 from .job_registry import JobRegistry
 from .logs import one_line, quiet_gradio_tracebacks, refusals
@@ -346,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     # gradio's uploads and served copies go to a folder of this server's own, swept by the janitor
     temp_dir = Path(tempfile.mkdtemp(prefix="director-server-")).resolve()
     os.environ["GRADIO_TEMP_DIR"] = str(temp_dir)
+    log.info("uploads and gradio's copies of outputs go to %s (deleted at exit)", temp_dir)
     service = DirectorService(engine, args.output_dir.resolve(), args.keep_results_hours)
     service.limits = MediaLimits(max_bytes=int(args.max_upload_mb * 1024**2),
                                  max_pixels=int(args.max_media_megapixels * 1e6),
@@ -356,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     app = build_app(service)
     janitor = Janitor(args.output_dir.resolve(), temp_dir, args.keep_results_hours * 3600,
                       in_use=service.uploads.in_use, pending=lambda: pending_upload_paths(app)).start()
+    pruner = GradioPruner(app).start()  # gradio 5.29 keeps every call's request otherwise
     launch: dict[str, Any] = dict(server_name=args.host, server_port=args.port, show_error=True,
                                   ssr_mode=False, allowed_paths=[str(args.output_dir)], quiet=True,
                                   auth=login, max_file_size=service.limits.max_bytes)
@@ -366,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         app.launch(**{k: v for k, v in launch.items() if k in accepted})
     finally:
         janitor.stop()
+        pruner.stop()
         remove_tree(temp_dir)
     return 0
 

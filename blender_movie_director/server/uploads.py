@@ -96,9 +96,13 @@ def _check_image(slot: str, path: Path, limits: MediaLimits) -> MediaFacts:
                 image.load()  # decode it now, not in the middle of a job
     except InvalidSettingsError:
         raise
-    except Exception as exc:  # PIL raises many types for broken files
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidSettingsError(slot, f"{path.name} has far more pixels than this server takes "
+                                   f"({limits.max_pixels / 1e6:.1f} megapixels)", hint="scale the image down") from None
+    except Exception as exc:  # PIL raises many types for broken files; never show the server's paths
+        reason = str(exc).replace(str(path), path.name)[:120]
         raise InvalidSettingsError(slot, f"{path.name} is not {wanted} that can be read "
-                                  f"({type(exc).__name__}: {str(exc)[:120]})", hint="export the image again") from None
+                                   f"({type(exc).__name__}: {reason})", hint="export the image again") from None
     return MediaFacts(width, height)
 
 
@@ -126,6 +130,7 @@ def _check_video(slot: str, path: Path, limits: MediaLimits) -> MediaFacts:
     frames = _FRAMES.findall(text)
     if done.returncode != 0 or size is None or not frames or int(frames[-1]) < 1:
         last = next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "")
+        last = last.replace(str(path), path.name)
         raise InvalidSettingsError(slot, f"{path.name} has no video frame that can be decoded ({last[:120]})",
                                   hint="export the video again")
     width, height = int(size.group(1)), int(size.group(2))
