@@ -30,6 +30,19 @@ def is_loopback_url(url: str) -> bool:
     return is_loopback(urlparse(url).hostname or "")
 
 
+def exposure(host: str, has_login: bool, insecure_no_login: bool) -> tuple[bool, str] | None:
+    """Whether a server may bind `host`: None for loopback or with a login; otherwise (refused, what to
+    say): refused without a login, allowed with --insecure-no-login but always warned about."""
+    if is_loopback(host) or has_login:
+        return None
+    if not insecure_no_login:
+        return True, (f"binding {host} (reachable from other computers) needs a login: set {AUTH_VARIABLE}="
+                      "user:password, bind 127.0.0.1, or pass --insecure-no-login to let anyone who reaches this "
+                      "address use your GPU")
+    return False, (f"WARNING: {host} without a login (--insecure-no-login): anyone who can reach this address "
+                   "can use your GPU, fill your disk with uploads and download every clip")
+
+
 def credentials_from_env() -> tuple[str, str] | None:
     """The login in BMD_SERVER_AUTH (None when unset). A value without both parts is an error, not
     silently no login."""

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..client.transport import probe
 from ..common import hints
-from ..common.addresses import AUTH_VARIABLE, DEFAULT_HOST, DEFAULT_PORT, is_loopback
+from ..common.addresses import AUTH_VARIABLE, DEFAULT_HOST, DEFAULT_PORT, exposure
 from ..common.errors import LaunchError, ServerUnavailableError
 from ..common.wan2gp_install import find_wan2gp_python, inspect_wan2gp_dir
 
@@ -174,16 +174,17 @@ def start_server(config: LaunchConfig, wait_timeout: float | None = None,
 
 
 def exposure_warning(config: LaunchConfig) -> str | None:
-    """A server reachable from other computers needs a login: LaunchError without one, unless
-    insecure_no_login, which returns the warning to show (callers print it whatever their verbosity)."""
-    if is_loopback(config.host) or os.environ.get(AUTH_VARIABLE):
+    """A server reachable from other computers needs a login (common/addresses.py exposure): LaunchError
+    without one, unless insecure_no_login, which returns the warning to show (callers print it whatever
+    their verbosity)."""
+    found = exposure(config.host, bool(os.environ.get(AUTH_VARIABLE)), config.insecure_no_login)
+    if found is None:
         return None
-    if not config.insecure_no_login:
-        raise LaunchError(f"Binding {config.host} (reachable from other computers) needs a login",
-                          hint=f"set {AUTH_VARIABLE}=user:password, bind 127.0.0.1, or pass --insecure-no-login "
-                               "to let anyone who reaches this address use your GPU")
-    return (f"WARNING: {config.host} without a login (--insecure-no-login): anyone who can reach this address "
-            "can use your GPU, fill your disk with uploads and download every clip")
+    refused, message = found
+    if refused:
+        what, _, todo = message.partition(": ")
+        raise LaunchError(what[0].upper() + what[1:], hint=todo)
+    return message
 
 
 def _wait_until_answering(server: ServerProcess, timeout: float, follower: _LogFollower | None = None) -> None:

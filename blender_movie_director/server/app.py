@@ -25,7 +25,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 
 from ..common import protocol
-from ..common.addresses import AUTH_VARIABLE, DEFAULT_HOST, DEFAULT_PORT, credentials_from_env, is_loopback
+from ..common.addresses import DEFAULT_HOST, DEFAULT_PORT, credentials_from_env, exposure
 from ..common.enums import JobState, MediaInput, Phase
 from ..common.errors import DirectorError, GenerationFailedError, InvalidRequestError, JobCancelledError
 from ..common.job_lookup import DEFAULT_KEEP_HOURS
@@ -327,10 +327,11 @@ def main(argv: list[str] | None = None) -> int:
     except DirectorError as error:
         print(f"error: {error.message}\nwhat to do: {error.hint}", file=sys.stderr, flush=True)
         return 2
-    exposure = exposure_problem(args.host, login is not None, args.insecure_no_login)
-    if exposure is not None:
-        print(exposure, file=sys.stderr, flush=True)  # printed, not logged: no setting silences it
-        if exposure.startswith("error"):
+    bind = exposure(args.host, login is not None, args.insecure_no_login)
+    if bind is not None:  # printed, not logged: no setting silences it
+        refused, message = bind
+        print(f"error: {message}" if refused else message, file=sys.stderr, flush=True)
+        if refused:
             return 2
     options: dict[str, Any] = {}
     if args.step_seconds is not None:
@@ -372,18 +373,6 @@ def main(argv: list[str] | None = None) -> int:
         pruner.stop()
         remove_tree(temp_dir)
     return 0
-
-
-def exposure_problem(host: str, has_login: bool, insecure_no_login: bool) -> str | None:
-    """None for loopback or a login; an error without a login; a warning with --insecure-no-login."""
-    if is_loopback(host) or has_login:
-        return None
-    if not insecure_no_login:
-        return (f"error: binding {host} (reachable from other computers) needs a login\n"
-                f"what to do: set {AUTH_VARIABLE}=user:password, bind 127.0.0.1, or pass --insecure-no-login "
-                "to let anyone who reaches this address use your GPU")
-    return (f"WARNING: {host} without a login (--insecure-no-login): anyone who can reach this address can "
-            "use your GPU, fill your disk with uploads and download every clip")
 
 
 if __name__ == "__main__":

@@ -197,3 +197,67 @@ def test_the_janitor_deletes_old_outputs_and_temp_files_only(tmp_path: Path) -> 
     assert janitor.sweep_once() == {"outputs": 1, "temp": 1}
     assert not old.exists() and new.exists() and note.exists() and shelf.exists()
     assert held.exists() and not stale.exists()
+
+
+# ---------------------------------------------------------------- exposure, the launcher, the client's view
+
+
+def test_binding_beyond_loopback_needs_a_login() -> None:
+    from blender_movie_director.common.addresses import exposure
+
+    assert exposure("127.0.0.1", False, False) is None and exposure("::1", False, False) is None
+    assert exposure("0.0.0.0", True, False) is None  # a login is set
+    refused, message = exposure("0.0.0.0", False, False)  # type: ignore[misc]
+    assert refused and "needs a login" in message and "--insecure-no-login" in message
+    refused, message = exposure("192.168.1.5", False, True)  # type: ignore[misc]
+    assert not refused and message.startswith("WARNING")
+
+
+def test_the_launcher_refuses_or_warns_whatever_quiet_says(tmp_path: Path, monkeypatch, capsys) -> None:
+    import importlib.util
+
+    from blender_movie_director.common.errors import LaunchError
+    from blender_movie_director.launcher import process as launcher
+
+    spec = importlib.util.spec_from_file_location("launch_wan2gp", Path(__file__).parents[2] / "scripts" /
+                                                  "launch_wan2gp.py")
+    script = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(script)  # type: ignore[union-attr]
+    monkeypatch.delenv("BMD_SERVER_AUTH", raising=False)
+    real_start = launcher.start_server
+    monkeypatch.setattr(launcher, "choose_python", lambda *a: Path("/usr/bin/python3"))
+    started: list[object] = []
+    monkeypatch.setattr(launcher, "start_server", lambda config, **kw: started.append(config) or (_ for _ in ()).throw(
+        LaunchError("stopped here for the test")))
+    common = ["--simulate", "--host", "0.0.0.0", "--quiet", "--state-dir", str(tmp_path)]
+    assert script.main(common) == 1
+    err = capsys.readouterr().err
+    assert "needs a login" in err and "--insecure-no-login" in err and not started  # refused before starting
+    assert script.main([*common, "--insecure-no-login"]) == 1
+    err = capsys.readouterr().err
+    assert "WARNING: 0.0.0.0 without a login" in err and started  # --quiet does not hide it
+    with pytest.raises(LaunchError, match="needs a login"):
+        real_start(launcher.LaunchConfig(python=Path("/usr/bin/python3"), state_dir=tmp_path,
+                                         output_dir=tmp_path, host="0.0.0.0"))
+
+
+def test_a_job_that_failed_on_the_server_says_failed_not_downloading(mocker, tmp_path: Path) -> None:
+    from concurrent.futures import Future
+
+    from gradio_client.exceptions import AppError
+
+    from blender_movie_director.client.job import GenerationJob
+    from blender_movie_director.common import protocol
+    from blender_movie_director.common.settings import GenerationSettings
+
+    future: Future = Future()
+    future.set_exception(AppError(protocol.encode_error(InvalidSettingsError("image_start", "garbage.png is no image"))))
+    gradio_job = mocker.Mock(future=future)
+    gradio_job.done.return_value = True
+    gradio_job.result.side_effect = future.exception()
+    job = GenerationJob(mocker.Mock(), "job12345678", GenerationSettings(model_type="i2v", prompt="x"), gradio_job,
+                        tmp_path)
+    status = job.status()
+    assert status.state is JobState.FAILED and "garbage.png is no image" in status.message
+    with pytest.raises(InvalidSettingsError):
+        job.result(timeout=1)
