@@ -4,6 +4,7 @@ dropped, and a half-copied file is never left behind as if it were a clip."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -16,8 +17,33 @@ from ..common.media_check import is_audio_header, is_image_header, is_video_head
 from ..common.messages import GenerateReply, JobResult
 
 
+RESCUE_VARIABLE = "BMD_RESCUE_DIR"
+_unsaved: set[Path] = set()  # downloads no folder could take: kept where they are (close() leaves them)
+
+
 def rescue_dir() -> Path:
-    return Path(tempfile.gettempdir()) / "movie_director_rescued"
+    """Where a clip goes when its folder cannot take it ($BMD_RESCUE_DIR, else the temp folder's)."""
+    return Path(os.environ.get(RESCUE_VARIABLE) or Path(tempfile.gettempdir()) / "movie_director_rescued")
+
+
+def unsaved_clips() -> set[Path]:
+    """Clips that could be saved nowhere and stay in their download folder (the user was told where)."""
+    return {p for p in _unsaved if p.exists()}
+
+
+def remove_download_folder(folder: Path) -> None:
+    """A client's download folder, but never a clip that could be saved nowhere else."""
+    keep = {p for p in unsaved_clips() if _under(p, folder)}
+    if not keep:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    for path in sorted(Path(folder).rglob("*"), reverse=True):
+        if path in keep or any(_under(k, path) for k in keep):
+            continue
+        try:
+            path.rmdir() if path.is_dir() else path.unlink()
+        except OSError:
+            pass
 
 
 def looks_like_media(path: Path) -> bool:
@@ -44,6 +70,7 @@ def keep_clip(downloaded: Path, output_name: str, output_dir: Path) -> tuple[Pat
         _remove_empty_parent(downloaded)
         note = "" if not failures else f"{failures[0]}; the clip was kept in {folder}"
         return target, note
+    _unsaved.add(downloaded)
     raise ClipNotSavedError("; ".join(failures), kept_at=downloaded)
 
 
@@ -70,6 +97,28 @@ def write_sidecar(result: JobResult) -> JobResult:
     return result
 
 
+def move_clip(result: JobResult, target: Path) -> JobResult:
+    """Move a kept clip to `target` (a file path; a free name beside it if taken) with its sidecar,
+    which is rewritten to name the new place. Raises OSError when the clip cannot be moved (it stays
+    where it was, and no half copy is left at the target)."""
+    source, target = Path(result.video_path), Path(target)
+    if target.exists() and target.resolve() == source.resolve():
+        return result
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target = _free_path(target)
+    try:
+        shutil.move(str(source), target)
+    except OSError:
+        _remove_half_copy(source, target)
+        raise
+    old_sidecar = result.sidecar_path
+    moved = write_sidecar(result.model_copy(update={
+        "video_path": target, "sidecar_path": target.with_suffix(".json") if old_sidecar else None}))
+    if old_sidecar is not None and moved.sidecar_path is not None and Path(old_sidecar) != moved.sidecar_path:
+        Path(old_sidecar).unlink(missing_ok=True)
+    return moved
+
+
 def _remove_half_copy(downloaded: Path, target: Path) -> None:
     """On a full disk shutil.move may leave a partial copy while the download survives."""
     if downloaded.exists() and target.exists():
@@ -77,6 +126,14 @@ def _remove_half_copy(downloaded: Path, target: Path) -> None:
             target.unlink()
         except OSError:
             pass  # a read-only folder: there is no half copy in it either
+
+
+def _under(path: Path, folder: Path) -> bool:
+    try:
+        Path(path).relative_to(folder)
+    except ValueError:
+        return False
+    return True
 
 
 def _safe_name(name: str, suffix: str) -> str:

@@ -214,8 +214,8 @@ class GenerationJob:
         if isinstance(exc, AppError):
             return protocol.decode_error(str(exc), self.id) or GenerationFailedError(
                 str(exc), stage="server", job_id=self.id)
-        if _never_sent(exc):  # refused before the job was sent: safe to send again once the server is back
-            return ServerUnavailableError(self._client.url, f"the job was not sent: {type(exc).__name__}")
+        if _refused(exc):  # the server is gone (perhaps before the job arrived: ask it before sending again)
+            return ServerUnavailableError(self._client.url, f"the connection was refused ({type(exc).__name__})")
         if isinstance(exc, (concurrent.futures.CancelledError, KeyError)):
             # how gradio reports a stream that ended without a result: the server died mid-job
             if self._cancel_requested:
@@ -268,8 +268,8 @@ def _error_of(gradio_job: Any) -> Exception | None:
     return error if isinstance(error, Exception) else None
 
 
-def _never_sent(exc: Exception) -> bool:
-    """A refused or timed-out connect: the request never reached the server."""
+def _refused(exc: Exception) -> bool:
+    """A refused or timed-out connect: nobody is there (now)."""
     import httpx
 
     return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, ConnectionRefusedError))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import re
-import shutil
 import tempfile
 import time
 import uuid
@@ -52,6 +51,7 @@ from ..common.messages import (
 from ..common.model_info import ModelInfo
 from ..common.settings import GenerationSettings, SimulationOptions, parse_settings
 from .attached_job import AttachedJob
+from .clip_store import remove_download_folder
 from .job import GenerationJob, _file_path
 from .transport import is_transport_error, open_gradio_client, probe
 
@@ -136,7 +136,7 @@ class Wan2GPClient:
             except Exception:  # closing a client to a dead server is not worth an error
                 pass
         if self._download_dir:
-            shutil.rmtree(self._download_dir, ignore_errors=True)
+            remove_download_folder(Path(self._download_dir))  # a clip no folder could take stays (told where)
             self._download_dir = None
 
     def is_alive(self, timeout: float | None = None) -> bool:

@@ -1,5 +1,6 @@
 """Which project journals need rewriting, and the entries of theirs that could not be read (kept as
-they were, so rewriting a journal never drops them). Used by the job manager's worker only."""
+they were, so rewriting a journal never drops them). Used by the job manager's worker, and by the
+main thread when a change must be on disk at once (a clip placed, a project saved)."""
 
 from __future__ import annotations
 
@@ -15,34 +16,68 @@ from .records import JobRecord
 class JournalBook:
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()  # one writer at a time (the worker, or the main thread)
         self._dirty: set[Path] = set()
         self._unreadable: dict[Path, list[dict[str, Any]]] = {}
-        self.error = ""  # what the Jobs panel shows about the journals ("" when all is well)
+        self._errors: dict[Path, str] = {}
 
-    def mark(self, folder: Path) -> None:
+    @property
+    def error(self) -> str:
+        """What the Jobs panel shows about the journals ("" when all is well)."""
         with self._lock:
-            self._dirty.add(Path(folder))
+            return "; ".join(e for e in self._errors.values() if e)
 
-    def load(self, folder: Path) -> list[JobRecord]:
-        """The readable records of a folder's journal (raises JournalCorrupt, like journal.read)."""
-        contents = journal.read(folder)
-        if contents.unreadable:
-            with self._lock:
-                self._unreadable[Path(folder)] = contents.unreadable
-            self.error = contents.problem
-        return contents.records
-
-    def flush(self, records_in: Callable[[Path], Iterable[JobRecord]]) -> None:
-        """Rewrite every journal marked since the last flush; a folder that cannot be written stays
-        marked and the error says why."""
+    def set_error(self, path: Path, message: str) -> None:
         with self._lock:
-            folders, self._dirty = self._dirty, set()
-        for folder in folders:
-            kept = self._unreadable.get(folder, [])
+            self._errors[Path(path)] = message
+
+    def mark(self, path: Path) -> None:
+        with self._lock:
+            self._dirty.add(Path(path))
+
+    def load(self, path: Path) -> journal.JournalContents:
+        """The readable records of a journal (raises JournalCorrupt, like journal.read)."""
+        contents = journal.read(path)
+        with self._lock:
+            if contents.unreadable:
+                self._unreadable[Path(path)] = contents.unreadable
+            self._errors[Path(path)] = contents.problem
+        return contents
+
+    def forget(self, path: Path) -> None:
+        """A journal whose records all moved to another (the project was saved under a new name)."""
+        with self._lock:
+            self._dirty.discard(Path(path))
+            self._errors.pop(Path(path), None)
+
+    def remove(self, path: Path) -> None:
+        """A journal with no jobs left (an unsaved session's, after its first save): deleted."""
+        self.forget(path)
+        with self._write_lock:
             try:
-                journal.write(folder, records_in(folder), kept)
+                Path(path).unlink(missing_ok=True)
             except OSError as exc:
-                self.error = f"could not write the job journal in {folder}: {exc.strerror or exc}"
-                self.mark(folder)  # try again next round
+                self.set_error(path, f"could not remove the emptied journal {path}: {exc.strerror or exc}")
+
+    def flush(self, records_in: Callable[[Path], Iterable[JobRecord]], only: Path | None = None) -> None:
+        """Rewrite every journal marked since the last flush (or only `only`, now, marked or not); a
+        journal that cannot be written stays marked and the error says why."""
+        with self._lock:
+            if only is None:
+                paths, self._dirty = self._dirty, set()
+            else:
+                self._dirty.discard(Path(only))
+                paths = {Path(only)}
+        for path in paths:
+            with self._lock:
+                kept = list(self._unreadable.get(path, []))
+            try:
+                with self._write_lock:  # the snapshot inside the lock: a later write never loses to an older one
+                    records = list(records_in(path))
+                    if records or kept or path.exists():
+                        journal.write(path, records, kept)
+            except OSError as exc:
+                self.set_error(path, f"could not write the job journal {path}: {exc.strerror or exc}")
+                self.mark(path)  # try again next round
                 continue
-            self.error = journal.JournalContents([], kept).problem
+            self.set_error(path, journal.JournalContents([], kept).problem)

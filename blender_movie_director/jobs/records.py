@@ -32,24 +32,33 @@ class Slot(_Frozen):
 
 
 class JobRecord(_Frozen):
-    """What the UI knows about one job (a snapshot; replaced, never mutated). Journalled as JSON."""
+    """What the UI knows about one job (a snapshot; replaced, never mutated). Journalled as JSON, with
+    what is needed to reattach to it after a crash: the server, the server's job id, the concrete
+    seed (in the settings), the slot."""
 
     id: str
-    settings: GenerationSettings
+    settings: GenerationSettings  # the seed is concrete (chosen when queued): Retry makes the same shot
     slot: Slot
     output_dir: Path
     label: str
+    project: Path | None = None  # the journal this job belongs to: one per .blend (None: none)
     state: JobState = JobState.SUBMITTING
     status: JobStatus | None = None
     error: str = ""  # what went wrong, in words a film maker can act on
     error_hint: str = ""  # what to do about it
     error_detail: str = ""  # where it went wrong (the engine's stage)
     result: JobResult | None = None
-    server_job_id: str = ""
+    server_job_id: str = ""  # chosen when queued, before it is sent: the server knows the job by it
+    server_url: str = ""  # the server it was (or will be) sent to
+    client_id: str = ""  # who sent it, to the server (a server shows a job to its own client only)
+    retry_of: str = ""  # the server job id of the attempt this one repeats: fetched if it finished after all
     created_at: float = Field(default_factory=time.time)
     updated_at: float = Field(default_factory=time.time)
     simulation: SimulationOptions | None = None
     placed: bool = False  # its clip is on the timeline (set by the add-on's main thread)
+    placement_saved: bool = False  # ... and the .blend was saved since: never placed again
+    cancel_requested: bool = False  # the user cancelled it: never fetched, cancelled on the server
+    waiting: str = ""  # what it waits for, when that is not the server's queue ("Waiting for the server: 42 s")
 
     @property
     def progress(self) -> float:

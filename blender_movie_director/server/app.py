@@ -168,7 +168,7 @@ class DirectorService:
             has_audio=output.has_audio, output_name=output.path.name,
             started_at=self._started(job_id), finished_at=time.time(),
         )
-        self.results.keep(reply, output.path)  # before it counts as done: /job_result can always fetch it
+        self.results.keep(reply, output.path, self.registry.owner_of(job_id))  # before it counts as done
         self.registry.finish(job_id, JobState.SUCCEEDED)
         log.info("job %s done in %.2f s: %s", job_id, reply.generation_seconds, output.path.name)
         return str(output.path), reply.model_dump_json()
@@ -224,8 +224,14 @@ class DirectorService:
         return self._typed(lambda: json.dumps([r.model_dump(mode="json")
                                                for r in self.registry.history(client_of(caller))]), "jobs")
 
-    def job_result(self, job_id: str) -> tuple[str | None, str]:
-        return lookup_job(self.registry, self.results, job_id)
+    def job_result(self, job_id: str, caller: gr.Request | None = None) -> tuple[str | None, str]:
+        """How one of the caller's jobs stands, with its clip when it finished (a client that lost its
+        connection, or a Blender reopened after a crash, fetches it instead of rendering it again)."""
+        try:
+            return lookup_job(self.registry, self.results, job_id, client_of(caller))
+        except DirectorError as error:
+            refusals.info("job_result refused: %s", one_line(str(error)))
+            raise gr.Error(protocol.encode_error(error), print_exception=False) from None
 
     @staticmethod
     def _typed(call: Callable[[], str], endpoint: str = "") -> str:

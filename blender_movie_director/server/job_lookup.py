@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 
 from ..common.enums import JobState
+from ..common.errors import InvalidRequestError
 from ..common.job_lookup import JOB_ID_PATTERN, JobLookup, ServerJobState
 from ..common.messages import ServerJobRecord
-from .job_registry import JobRegistry
+from .job_registry import NOT_YOURS_HINT, JobRegistry
 from .result_shelf import ResultShelf
 
 _FROM_REGISTRY = {
@@ -23,12 +24,16 @@ _FROM_REGISTRY = {
 }
 
 
-def lookup_job(registry: JobRegistry, shelf: ResultShelf, job_id: str) -> tuple[str | None, str]:
-    """(the output's path or None, JobLookup as JSON)."""
-    job_id = (job_id or "").strip()
+def lookup_job(registry: JobRegistry, shelf: ResultShelf, job_id: str, owner: str) -> tuple[str | None, str]:
+    """(the output's path or None, JobLookup as JSON). A job of another client is refused
+    (InvalidRequestError), as /cancel and /jobs do: a client sees its own jobs only."""
+    job_id = (job_id or "").strip() if isinstance(job_id, str) else ""
     if not re.match(JOB_ID_PATTERN, job_id):
         return None, JobLookup(job_id=job_id[:64], state=ServerJobState.UNKNOWN,
                                message="not a job id this server hands out").model_dump_json()
+    known = registry.owner_of(job_id) or shelf.owner_of(job_id)
+    if known is not None and known != owner:
+        raise InvalidRequestError("job_id", f"{job_id} is not one of this client's jobs", hint=NOT_YOURS_HINT)
     shelved = shelf.get(job_id)
     if isinstance(shelved, tuple):
         reply, output, kept_until = shelved

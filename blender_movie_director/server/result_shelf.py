@@ -34,18 +34,29 @@ class ResultShelf:
         self._lock = threading.Lock()
         self._pruned_at = 0.0
 
-    def keep(self, reply: GenerateReply, output: Path) -> None:
-        """Shelve a finished job's reply and output path (a failure to write is logged, not raised:
-        the client that is connected gets its clip anyway)."""
+    def keep(self, reply: GenerateReply, output: Path, owner: str | None = None) -> None:
+        """Shelve a finished job's reply, output path and owner (a failure to write is logged, not
+        raised: the client that is connected gets its clip anyway)."""
         if self.keep_seconds <= 0 or not re.match(JOB_ID_PATTERN, reply.job_id):
             return
-        entry = {"reply": json.loads(reply.model_dump_json()), "path": str(output), "kept_at": time.time()}
+        entry = {"reply": json.loads(reply.model_dump_json()), "path": str(output), "kept_at": time.time(),
+                 "owner": owner}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             write_json_atomically(self.folder / f"{reply.job_id}.json", entry)
         except OSError as exc:
             log.warning("could not keep the result of job %s for a later fetch: %s", reply.job_id, exc)
         self.prune()
+
+    def owner_of(self, job_id: str) -> str | None:
+        """Who sent a shelved job (it survives a restart of the server, unlike the registry)."""
+        if not re.match(JOB_ID_PATTERN, job_id):
+            return None
+        try:
+            owner = json.loads((self.folder / f"{job_id}.json").read_text(encoding="utf-8")).get("owner")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return owner if isinstance(owner, str) else None
 
     def get(self, job_id: str) -> tuple[GenerateReply, Path, float] | bool | None:
         """(reply, output path, kept until) for a shelved job; False when it was shelved but its time

@@ -9,7 +9,9 @@ import bpy
 
 from ..client.wan2gp_client import Wan2GPClient
 from ..common.addresses import DEFAULT_URL
-from ..jobs.manager import JobManager
+from ..jobs.manager import DEFAULT_SERVER_WAIT, JobManager
+from . import identity
+from . import login as login_store
 
 ADDON_PACKAGE = __package__.rsplit(".", 1)[0]  # "blender_movie_director" or "bl_ext.<repo>.blender_movie_director"
 
@@ -29,8 +31,8 @@ def server_url() -> str:
 def login() -> tuple[str, str] | None:
     """The server login from the preferences (the password is never saved), else the environment."""
     p = prefs()
-    if p is not None and p.server_user and p.server_password:
-        return p.server_user, p.server_password
+    if p is not None and p.server_user and login_store.password():
+        return p.server_user, login_store.password()
     return None  # Wan2GPClient falls back to BMD_SERVER_AUTH
 
 
@@ -40,8 +42,12 @@ def manager() -> JobManager:
     if _manager is None:
         p = prefs()
         timeout = p.connect_timeout if p else 2.0
+        login_store.scrub(p)  # a password an older version saved in the preferences: gone
+        me = identity.client_id()  # one id across sessions: a Blender reopened after a crash fetches its jobs
         _manager = JobManager(server_url(), poll_interval=p.poll_interval if p else 0.25,
-                              client_factory=lambda url: Wan2GPClient(url, connect_timeout=timeout, auth=login()))
+                              connect_grace=p.server_wait if p else DEFAULT_SERVER_WAIT,
+                              client_factory=lambda url: Wan2GPClient(url, connect_timeout=timeout, auth=login(),
+                                                                         client_id=me))
     return _manager
 
 
@@ -58,11 +64,16 @@ def shutdown_manager() -> None:
 
 def output_dir() -> Path:
     """Where clips go: `//movie_director/` beside a saved .blend, else the extension's user folder."""
+    return output_dir_for(bpy.data.filepath)
+
+
+def output_dir_for(blend_file: str) -> Path:
+    """Where clips of the .blend at `blend_file` go ("": an unsaved file)."""
     p = prefs()
     if p is not None and p.output_policy == "CUSTOM" and p.custom_output_dir:
         return Path(bpy.path.abspath(p.custom_output_dir))
-    if bpy.data.filepath:
-        return Path(bpy.path.abspath("//movie_director"))
+    if blend_file:
+        return Path(blend_file).parent / "movie_director"
     try:
         return Path(bpy.utils.extension_path_user(ADDON_PACKAGE, path="outputs", create=True))
     except (ValueError, AttributeError):  # enabled as a legacy add-on, not as an extension

@@ -7,6 +7,7 @@ import bpy
 from ..common.enums import JobState, ModelGroup
 from . import addon, compat, properties, server_control, text_block, tick, timing
 from .operators import from_strips, generate, generate_from_text_strips, image_to_video, manage_jobs, regenerate, server
+from .projects import journal_path
 
 
 class _DirectorPanel:
@@ -105,7 +106,7 @@ class MOVIE_DIRECTOR_PT_jobs(_DirectorPanel, bpy.types.Panel):
         manager = addon.manager()
         if manager.journal_error:
             _error_lines(layout, manager.journal_error)
-        records = sorted(manager.jobs(), key=lambda r: r.created_at, reverse=True)
+        records = sorted(manager.jobs(project=journal_path()), key=lambda r: r.created_at, reverse=True)  # this .blend's
         if not records:
             layout.label(text="No jobs yet")
             return
@@ -129,6 +130,8 @@ class MOVIE_DIRECTOR_PT_jobs(_DirectorPanel, bpy.types.Panel):
             else:
                 op = row.operator(manage_jobs.MOVIE_DIRECTOR_OT_retry_job.bl_idname, text="Retry", icon="RECOVER_LAST")
             op.job_id = record.id
+            if record.waiting and not record.state.is_terminal:  # e.g. "Waiting for the server …: 42 s of 600 s"
+                text_block.draw(box, record.waiting, icon="SORTTIME", max_lines=3)
             if record.result is not None and record.result.note:
                 box.label(text=record.result.note[:90], icon="INFO")
             error = record.error or tick.placement_error(record.id)

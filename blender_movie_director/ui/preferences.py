@@ -6,6 +6,8 @@ import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, StringProperty
 
 from ..common.addresses import DEFAULT_URL
+from ..jobs.manager import DEFAULT_SERVER_WAIT
+from . import login
 from .addon import ADDON_PACKAGE
 
 
@@ -18,14 +20,20 @@ def _server_url_changed(self, context) -> None:
         manager.set_url(server_url())
 
 
+def _server_wait_changed(self, context) -> None:
+    from .addon import manager_if_running
+
+    manager = manager_if_running()
+    if manager is not None:
+        manager.connect_grace = self.server_wait
+
+
 class MOVIE_DIRECTOR_preferences(bpy.types.AddonPreferences):
     bl_idname = ADDON_PACKAGE
 
     server_url: StringProperty(name="Server URL", default=DEFAULT_URL, update=_server_url_changed,
                                description="The Director server (Start Server in the Director panel starts one here)")
     server_user: StringProperty(name="User", description="Login for a server started with BMD_SERVER_AUTH")
-    server_password: StringProperty(name="Password", subtype="PASSWORD", options={"HIDDEN", "SKIP_SAVE"},
-                                    description="Kept for this session only (or set BMD_SERVER_AUTH)")
     wan2gp_dir: StringProperty(name="Wan2GP Folder", subtype="DIR_PATH",
                                description="Your Wan2GP checkout, for the real engine")
     server_python: StringProperty(name="Server Python", subtype="FILE_PATH",
@@ -39,13 +47,18 @@ class MOVIE_DIRECTOR_preferences(bpy.types.AddonPreferences):
     poll_interval: FloatProperty(name="Poll Interval", default=0.25, min=0.05, max=5.0, unit="TIME_ABSOLUTE",
                                  description="How often job progress is checked")
     connect_timeout: FloatProperty(name="Connect Timeout", default=2.0, min=0.2, max=30.0, unit="TIME_ABSOLUTE")
+    server_wait: FloatProperty(name="Wait for Server", default=DEFAULT_SERVER_WAIT, min=5.0, max=3600.0,
+                               unit="TIME_ABSOLUTE", update=_server_wait_changed,
+                               description="How long queued jobs wait for a server that does not answer (it is "
+                                           "restarting; real Wan2GP takes minutes to start) before they fail")
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
         layout.prop(self, "server_url")
         row = layout.row(align=True)
         row.prop(self, "server_user")
-        row.prop(self, "server_password")
+        row.operator(login.MOVIE_DIRECTOR_OT_set_server_password.bl_idname,
+                     text="Password set (this session)" if login.password() else "Set Password…", icon="LOCKED")
         box = layout.box()
         box.label(text="Local server (launcher)")
         box.prop(self, "simulate")
@@ -57,6 +70,7 @@ class MOVIE_DIRECTOR_preferences(bpy.types.AddonPreferences):
         row = layout.row()
         row.prop(self, "poll_interval")
         row.prop(self, "connect_timeout")
+        layout.prop(self, "server_wait")
 
 
-classes = (MOVIE_DIRECTOR_preferences,)
+classes = (MOVIE_DIRECTOR_preferences, *login.classes)

@@ -18,6 +18,7 @@ from ..common.model_info import ModelInfo
 from ..common.settings import SimulationOptions, parse_settings
 from ..jobs.records import JobRecord, Slot
 from . import addon, compat, sequencer, timing
+from .projects import journal_path
 
 LABEL_CHARS = 120  # the Jobs panel wraps a job's label over two lines
 
@@ -70,7 +71,8 @@ def queue_generation(
     if simulation is not None and not isinstance(simulation, SimulationOptions):
         simulation = SimulationOptions.model_validate(simulation)
     record = manager.submit(resolved, Slot(scene=scene.name, channel=channel, frame_start=frame_start, frames=slot_frames), addon.output_dir(),
-                            label=label or resolved.prompt[:LABEL_CHARS], simulation=simulation)
+                            label=label or resolved.prompt[:LABEL_CHARS], simulation=simulation,
+                            project=journal_path())  # this .blend's own journal
     placeholder = sequencer.add_placeholder(scene, record)
     for key, value in (placeholder_tags or {}).items():
         compat.all_strips(scene.sequence_editor)[placeholder][key] = value

@@ -14,7 +14,7 @@ from bpy.app.handlers import persistent
 from ..common.enums import JobState
 from ..common.errors import PlacementError
 from ..jobs.records import JobChanged, JobRecord, ServerChanged
-from . import addon, sequencer
+from . import addon, projects, sequencer
 
 _placed: set[str] = set()
 _waiting: dict[str, JobRecord] = {}  # succeeded, not yet placed (Blender was busy)
@@ -49,7 +49,7 @@ def tick() -> float | None:
 
 
 def _on_job(record: JobRecord) -> None:
-    if record.id in _placed or record.placed:
+    if record.id in _placed or record.placed or not projects.is_current(record):  # another .blend's job
         return
     if record.state is JobState.SUCCEEDED:
         _waiting[record.id] = record
@@ -59,10 +59,13 @@ def _on_job(record: JobRecord) -> None:
 
 
 def _place(record: JobRecord) -> None:
+    if not projects.is_current(record):  # another .blend was opened meanwhile: placed when it is reopened
+        return
     _placed.add(record.id)
     manager = addon.manager_if_running()
     try:
-        sequencer.place_result(record)
+        if projects.placed_strip(record) is None:  # never twice: the .blend may already hold it
+            projects.link_relative(record.slot.scene, sequencer.place_result(record))
         if manager is not None:
             manager.mark_placed(record.id)
     except (PlacementError, RuntimeError, ReferenceError) as error:  # a deleted scene/strip too
@@ -122,8 +125,9 @@ def _flag(name: str, on: bool):
 
 @persistent
 def _restore_jobs(*_args) -> None:
-    """After a .blend is opened: bring back its jobs from the journal beside its clips."""
-    addon.manager().load_journal(addon.output_dir())
+    """After a .blend is opened: bring back its jobs from its own journal (and only its)."""
+    reset()  # what the tick knew belongs to the file that was open before
+    projects.restore()
 
 
 _HANDLERS = {
@@ -138,6 +142,7 @@ def register() -> None:
     for name, handler in _HANDLERS.items():
         if hasattr(bpy.app.handlers, name):
             getattr(bpy.app.handlers, name).append(handler)
+    projects.register()
     if not bpy.app.timers.is_registered(tick):
         bpy.app.timers.register(tick, first_interval=0.5, persistent=True)
     # Blender runs register() under RestrictBlend (no bpy.data): a project that is already open when
@@ -152,6 +157,7 @@ def _restore_open_project() -> None:
 
 
 def unregister() -> None:
+    projects.unregister()
     for timer in (tick, _restore_open_project):
         if bpy.app.timers.is_registered(timer):
             bpy.app.timers.unregister(timer)

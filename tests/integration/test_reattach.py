@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from blender_movie_director.client.wan2gp_client import Wan2GPClient
-from blender_movie_director.common.errors import JobGoneError
+from blender_movie_director.common.errors import InvalidRequestError, JobGoneError
 from blender_movie_director.common.job_lookup import ServerJobState
+from blender_movie_director.common.protocol import new_client_id
 from blender_movie_director.launcher import process as launcher
 from tests.conftest import REPO, SERVER_PYTHONS
 from tests.waiting import wait_until
@@ -66,6 +67,9 @@ def test_a_client_that_died_mid_job_is_followed_by_another(fresh_server, tmp_pat
     done = subprocess.run([sys.executable, "-c", CRASHING_CLIENT, fresh_server.url, str(tmp_path / "dead"),
                            "crashmidjob001", session], capture_output=True, text=True, timeout=60, cwd=REPO)
     assert done.returncode == 9 and "step" in done.stdout, done.stderr
+    with (Wan2GPClient(fresh_server.url, output_dir=tmp_path / "other") as stranger,
+          pytest.raises(InvalidRequestError, match="not one of this client's jobs")):
+        stranger.job_result("crashmidjob001")  # a client sees its own jobs only
     with Wan2GPClient(fresh_server.url, output_dir=tmp_path / "clips", client_id=session) as client:
         lookup, _ = client.job_result("crashmidjob001")
         assert lookup.state in (ServerJobState.RUNNING, ServerJobState.SUCCEEDED)  # the server went on
@@ -86,13 +90,17 @@ def test_finished_clips_survive_a_restart_of_the_server(tmp_path: Path) -> None:
     config = launcher.LaunchConfig(python=Path(SERVER_PYTHONS["gradio5"]), state_dir=tmp_path / "state",
                                    output_dir=tmp_path / "server_out", port=0, step_seconds=0.01)
     server = launcher.start_server(config)
+    me = new_client_id()
     try:
-        with Wan2GPClient(server.url, output_dir=tmp_path / "clips") as client:
+        with Wan2GPClient(server.url, output_dir=tmp_path / "clips", client_id=me) as client:
             first = client.submit(SHOT, job_id="survivor00001").result(timeout=30)
         config.port = int(server.url.rsplit(":", 1)[1])
         server.stop()
         server = launcher.start_server(config)
-        with Wan2GPClient(server.url, output_dir=tmp_path / "later") as client:
+        with (Wan2GPClient(server.url, output_dir=tmp_path / "other") as stranger,
+              pytest.raises(InvalidRequestError)):
+            stranger.job_result("survivor00001")  # its owner is kept with the clip, through the restart
+        with Wan2GPClient(server.url, output_dir=tmp_path / "later", client_id=me) as client:
             lookup, clip = client.job_result("survivor00001")
             assert lookup.state is ServerJobState.SUCCEEDED and lookup.reply.seed == first.seed
             assert clip is not None and clip.read_bytes() == first.video_path.read_bytes()

@@ -29,7 +29,15 @@ pytestmark = pytest.mark.server
 
 SHOT = {"model_type": "t2v_1.3B", "prompt": "a harbour at dawn", "resolution": "448x256", "video_length": 17,
         "num_inference_steps": 6}
-SOAK_JOBS = int(os.environ.get("BMD_SOAK_JOBS", "50"))
+SOAK_JOBS = int(os.environ.get("BMD_SOAK_JOBS", "64"))
+DOWN_SECONDS = float(os.environ.get("BMD_SOAK_DOWN_SECONDS", "6"))
+
+
+def restarted_server_config(tmp: Path, name: str, port: int) -> launcher.LaunchConfig:
+    """A simulated test server's launch on a given port, with the outputs folder of the first (a restart
+    as the launcher does it)."""
+    return launcher.LaunchConfig(python=Path(SERVER_PYTHONS["gradio5"]), state_dir=tmp / f"state-{name}",
+                                 output_dir=tmp / "server_out", port=port, step_seconds=0.02, allow_test_controls=True)
 
 
 def restart_on_same_port(server: launcher.ServerProcess, tmp: Path) -> launcher.ServerProcess:
@@ -114,43 +122,94 @@ def _model(model_id: str):
     return MODELS_BY_ID[model_id]
 
 
-def test_soak_jobs_with_random_cancels_and_a_restart(fresh_server, tmp_path: Path) -> None:
+def kill_and_restart(server: launcher.ServerProcess, tmp: Path, name: str, *, kill: bool,
+                     down_seconds: float) -> tuple[launcher.ServerProcess, float]:
+    """Stop the server (SIGKILL: a crash, or SIGTERM), keep it down for a while as a slow start would,
+    then start a new one on the same port. Returns it and the monotonic time it answered."""
+    port = int(server.url.rsplit(":", 1)[1])
+    if kill:
+        os.kill(server.pid, signal.SIGKILL)
+        server.process.wait(10)
+        server.pid_file.unlink(missing_ok=True)
+    else:
+        server.stop()
+    time.sleep(down_seconds)
+    again = launcher.start_server(restarted_server_config(tmp, name, port))
+    return again, time.monotonic()
+
+
+def test_soak_jobs_with_cancels_and_two_server_restarts(fresh_server, tmp_path: Path) -> None:
+    """SOAK_JOBS jobs, about 10% cancelled, the server killed once (SIGKILL) and stopped once (SIGTERM),
+    each time down for DOWN_SECONDS (longer than the old 5 s grace) before a new one answers."""
     rng = random.Random(7)
     manager = JobManager(fresh_server.url, poll_interval=0.02, stall_seconds=3.0)
-    server = fresh_server
+    server, servers = fresh_server, [fresh_server]
     out = tmp_path / "clips"
+    ids: list[str] = []
+    cancelled_by_us: set[str] = set()
+    recovery: list[float] = []
+
+    def ended() -> int:
+        return sum(manager.get(i).state.is_terminal for i in ids)
+
     try:
-        ids = []
         for i in range(SOAK_JOBS):
             settings = parse_settings({**SHOT, "prompt": f"soak shot {i}", "num_inference_steps": rng.randint(2, 6)})
             record = manager.submit(settings.resolved_for(_model("t2v_1.3B")),
                                     Slot(scene="Scene", channel=2, frame_start=i * 20, frames=17), out,
-                                    simulation={"step_seconds": 0.005})
+                                    simulation={"step_seconds": 0.01})
             ids.append(record.id)
-            if rng.random() < 0.2:
-                manager.cancel(rng.choice(ids))
-            if i == SOAK_JOBS // 2:
-                server = restart_on_same_port(server, tmp_path)
-                manager.refresh_server()
-        wait_until(lambda: all(manager.get(i).state.is_terminal for i in ids), 240, "every job to end")
+            if rng.random() < 0.1:
+                victim = rng.choice(ids)
+                cancelled_by_us.add(victim)
+                manager.cancel(victim)
+            if i in (SOAK_JOBS // 3, 2 * SOAK_JOBS // 3):
+                wait_until(lambda: ended() >= len(ids) // 3, 120, "some jobs to finish before the restart")
+                server, up_at = kill_and_restart(server, tmp_path, f"restart{i}", kill=i == SOAK_JOBS // 3,
+                                                 down_seconds=DOWN_SECONDS)
+                servers.append(server)
+                before = {j for j in ids if manager.get(j).state is JobState.SUCCEEDED}
+                wait_until(lambda before=before: any(manager.get(j).state is JobState.SUCCEEDED
+                                                     for j in ids if j not in before),
+                           120, "a job to succeed on the restarted server", explain=lambda: _states(manager, ids))
+                recovery.append(time.monotonic() - up_at)
+        wait_until(lambda: ended() == len(ids), 300, "every job to end", explain=lambda: _states(manager, ids))
         manager.stop()  # flushes the journal
         records = [manager.get(i) for i in ids]
         counts = {s.value: sum(r.state is s for r in records) for s in JobState if any(r.state is s for r in records)}
         finished = [r for r in records if r.state is JobState.SUCCEEDED]
-        on_disk = [r for r in finished if r.result and r.result.video_path.is_file()]
-        journalled = {r.id: r for r in journal.read(out).records}
-        lost = [r.id for r in finished if r not in on_disk or journalled.get(r.id) is None
-                or journalled[r.id].state is not JobState.SUCCEEDED]
-        print(f"\nsoak: submitted {len(ids)}, " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f", lost {len(lost)}")
+        journalled = {r.id: r for r in journal.read(journal.default_journal(out)).records}
+        lost = [r.id for r in records if r.state is JobState.SUCCEEDED and not r.result.video_path.is_file()]
+        lost += [r.id for r in records if journalled.get(r.id) is None or journalled[r.id].state is not r.state]
+        renders: dict[str, int] = {}
+        for clip in tmp_path.glob("server_out/*.mp4"):  # a finished render each (a killed one is .partial)
+            if clip.name.endswith(".partial.mp4"):
+                continue
+            key = clip.name.split("_soak_shot_")[1].split("_")[0]
+            renders[key] = renders.get(key, 0) + 1
+        failed = [r for r in records if r.state is JobState.FAILED]
+        print(f"\nsoak: submitted {len(ids)}, " + ", ".join(f"{k} {v}" for k, v in counts.items())
+              + f", lost {len(lost)}, rendered twice {sum(n > 1 for n in renders.values())}, "
+              + f"cancels delivered to the server {len(manager.server_cancels.delivered)}, "
+              + "first clip after each restart " + ", ".join(f"{t:.1f} s" for t in recovery) + " after it answered")
         assert len(ids) == SOAK_JOBS and lost == []
-        assert len(finished) >= SOAK_JOBS // 3
-        assert all(r.state in (JobState.SUCCEEDED, JobState.CANCELLED, JobState.FAILED) for r in records)
-        assert all("lost" in r.error or "No Director server" in r.error or "answering" in r.error
-                   for r in records if r.state is JobState.FAILED), [r.error for r in records if r.state is JobState.FAILED]
+        assert all(n == 1 for n in renders.values()), {k: n for k, n in renders.items() if n > 1}
+        assert len(finished) >= SOAK_JOBS * 2 // 3
+        assert {r.state for r in records} <= {JobState.SUCCEEDED, JobState.CANCELLED, JobState.FAILED}
+        assert all(r.id in cancelled_by_us for r in records if r.state is JobState.CANCELLED)
+        # a restart fails only the job that was running on the server that died (at most one each),
+        # never one that waited to be sent or waited in the server's queue
+        assert len(failed) <= 2, [r.error for r in failed]
+        assert all("lost mid-job" in r.error or "stopped answering" in r.error for r in failed), [r.error for r in failed]
     finally:
         manager.stop()
-        if server is not fresh_server:
-            server.stop()
+        for extra in servers[1:]:
+            extra.stop()
+
+
+def _states(manager: JobManager, ids: list[str]) -> str:
+    return "\n".join(f"{r.label[:14]:14} {r.state.value:11} {r.server_job_id} {r.waiting[:60]!r} {r.error[:60]!r}"
+                     for r in (manager.get(i) for i in ids) if not r.state.is_terminal) + f"\nserver: {manager.server}"
 
 
 def test_bad_settings_never_reach_the_manager_queue() -> None:
