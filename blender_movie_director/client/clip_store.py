@@ -16,7 +16,6 @@ from ..common.filenames import slug
 from ..common.media_check import is_audio_header, is_image_header, is_video_header
 from ..common.messages import GenerateReply, JobResult
 
-
 RESCUE_VARIABLE = "BMD_RESCUE_DIR"
 _unsaved: set[Path] = set()  # downloads no folder could take: kept where they are (close() leaves them)
 
