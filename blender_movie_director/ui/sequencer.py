@@ -109,7 +109,7 @@ def place_result(record: JobRecord) -> list[str]:
         strip.frame_final_duration = frames
     else:
         staging = free_channel(scene, channel, slot.frame_start, max(frames, result.frames + 1))
-        strip = collection.new_movie(name=name, filepath=str(path), channel=staging, frame_start=slot.frame_start,
+        strip = collection.new_movie(name=name, filepath=timing.strip_path(path), channel=staging, frame_start=slot.frame_start,
                                      fit_method="FIT")  # scaled to the render size, whatever the clip's
         if strip.frame_final_duration <= 1 < result.frames:  # new_movie makes a 1-frame strip on a bad file
             collection.remove(strip)

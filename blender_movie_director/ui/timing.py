@@ -136,3 +136,42 @@ def panel_timing(scene: bpy.types.Scene, model: ModelInfo):
     if props.use_seconds:
         return shot_timing.for_seconds(model, props.seconds, fps)
     return shot_timing.for_model_frames(model, props.frames, fps)
+
+
+def strip_path(path) -> str:
+    """How a new strip links its file: `//…` when the project is saved and the file is inside its
+    folder (so the strip never needs relinking, which would reload a retimed movie), else absolute."""
+    import os
+
+    text = str(path)
+    if bpy.data.filepath:
+        base = os.path.dirname(bpy.path.abspath("//"))
+        try:
+            relative = os.path.relpath(text, base)
+        except ValueError:  # another drive (Windows)
+            return text
+        if not relative.startswith(".."):
+            return "//" + relative.replace(os.sep, "/")
+    return text
+
+
+def repoint(strip, path: str) -> None:
+    """Link a placed movie strip to another file (its clip moved) and keep it in its slot. Blender
+    reloads a movie whose path changes, and the reload undoes the fit (4.2 grows the strip by a frame;
+    5.0 gives the movie its own length back), so the clip is fitted again."""
+    if strip.filepath == path:
+        return
+    scene = strip.id_data
+    slot = int(strip.get("bmd_slot_frames", 0) or strip.frame_final_duration)
+    channel = strip.channel
+    strip.filepath = path
+    if int(strip.frame_final_duration) == slot:
+        return
+    if USE_SPEED_EFFECT and speed_strip_of(scene, strip) is not None:
+        strip.frame_final_duration = slot
+    elif int(strip.frame_duration) != slot:
+        _retiming_keys(scene, strip, slot)
+    else:
+        strip.frame_final_duration = slot
+    if strip.channel != channel:
+        strip.channel = channel

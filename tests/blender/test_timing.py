@@ -77,3 +77,27 @@ def test_each_clip_covers_its_slot_first_frame_to_last(addon, scene, drive, tmp_
         assert abs(n / model_fps - slot / fps) <= step_seconds / 2 + 1 / model_fps
     print(f"\n{fps} fps: " + "; ".join(f"{c['bmd_model']} {c['bmd_frames']} frames → {c.frame_final_duration}"
                                      for c in clips))
+
+
+def test_a_moved_clip_stays_fitted_to_its_slot(addon, scene, drive, tmp_path: Path) -> None:
+    """Moving a clip's file (e.g. into the project folder on its first save) makes Blender reload the
+    movie, which undoes a retiming: the strip is fitted again, first frame to last."""
+    import shutil
+
+    frames.prepare(scene, WIDTH, HEIGHT)
+    props = scene.movie_director
+    props.resolution, props.steps = f"{WIDTH}x{HEIGHT}", 2
+    addon.ui.queueing.queue_generation(scene, props.to_settings(model_type="t2v_1.3B", prompt="moves house",
+                                                                video_length=33),
+                                       channel=2, frame_start=1, slot_frames=48)
+    drive(lambda: all(r.state.is_terminal for r in addon.ui.addon.manager().jobs()) and not addon.ui.tick._waiting)
+    (clip,) = [s for s in strips(scene) if "bmd_model" in s]
+    assert clip.filepath.startswith("//")  # linked relative from the start: no relinking (reloading) needed
+    moved = tmp_path / "elsewhere" / "clip.mp4"
+    moved.parent.mkdir()
+    shutil.copy(bpy.path.abspath(clip.filepath), moved)
+    addon.ui.timing.repoint(clip, str(moved))
+    assert (clip.channel, clip.frame_final_start, clip.frame_final_duration) == (2, 1, 48)
+    source = frames.decode(moved, WIDTH, HEIGHT)
+    assert [frames.shown(scene, f, source, tmp_path) for f in (1, 48)] == [0, 32]
+    assert frames.shown(scene, 49, source, tmp_path) is None
