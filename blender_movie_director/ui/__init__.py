@@ -6,9 +6,10 @@ from __future__ import annotations
 import bpy
 
 from ..common import hints
-from . import addon, operators, panels, preferences, properties, server_control, tick
+from . import addon, operators, panels, panels_shots, preferences, properties, server_control, shots, tick
 
-_CLASSES = (*preferences.classes, *properties.classes, *operators.classes, *panels.classes)
+_CLASSES = (*preferences.classes, *properties.classes, *shots.classes, *operators.classes, *panels.classes,
+            *panels_shots.classes)
 
 
 def register() -> None:
@@ -22,6 +23,8 @@ def register() -> None:
             undo.append(lambda cls=cls: bpy.utils.unregister_class(cls))
         properties.register()
         undo.append(properties.unregister)
+        shots.register()
+        undo.append(shots.unregister)
         tick.register()
         undo.append(tick.unregister)
     except BaseException:
@@ -38,6 +41,7 @@ def unregister() -> None:
     server_control.stop()
     addon.shutdown_manager()
     tick.reset()
+    shots.unregister()
     properties.unregister()
     for cls in reversed(_CLASSES):
         bpy.utils.unregister_class(cls)

@@ -14,7 +14,7 @@ from bpy.app.handlers import persistent
 from ..common.enums import JobState
 from ..common.errors import PlacementError
 from ..jobs.records import JobChanged, JobRecord, ServerChanged
-from . import addon, projects, sequencer
+from . import addon, placeholders, projects, sequencer
 
 _placed: set[str] = set()
 _waiting: dict[str, JobRecord] = {}  # succeeded, not yet placed (Blender was busy)
@@ -37,6 +37,8 @@ def tick() -> float | None:
             from . import properties
 
             properties.refresh_model_items(event.info.models)
+    if not sequencer_busy():
+        placeholders.watch(manager)  # deleted: cancel its job; trimmed before it started: ask again
     if _waiting and not sequencer_busy():
         for job_id, record in list(_waiting.items()):
             _place(record)
@@ -105,6 +107,7 @@ def tick_stats() -> dict[str, float]:
 
 
 def reset() -> None:
+    placeholders.forget()
     _placed.clear()
     _waiting.clear()
     _placement_errors.clear()

@@ -1,7 +1,7 @@
 import bpy
 
 from ...common.errors import DirectorError
-from .. import compat, properties, queueing
+from .. import compat, shots
 from ._common import SceneOperator
 
 
@@ -16,20 +16,15 @@ class MOVIE_DIRECTOR_OT_generate_from_text_strips(SceneOperator, bpy.types.Opera
         return super().poll(context) and context.scene.sequence_editor is not None
 
     def execute(self, context: bpy.types.Context) -> set[str]:
-        props = context.scene.movie_director
-        model = properties.model_info(props.model)
         texts = sorted((s for s in compat.selected_strips(context) if s.type == "TEXT"),
                        key=lambda s: (s.frame_final_start, s.channel))
         if not texts:
             self.report({"WARNING"}, "Select one or more text strips: each becomes a shot")
             return {"CANCELLED"}
         queued, failed = [], []
-        for strip in texts:
-            frames = model.snap_frames(strip.frame_final_duration) if model else strip.frame_final_duration
-            settings = props.to_settings(prompt=strip.text, video_length=frames)
+        for strip in texts:  # each becomes a shot of the Shots list, its clip exactly the strip's length
             try:
-                queueing.queue_generation(context.scene, settings, channel=strip.channel + 1,
-                                          frame_start=int(strip.frame_final_start), label=strip.text[:queueing.LABEL_CHARS])
+                shots.queue_shot(context.scene, strip)
                 queued.append(strip.name)
             except DirectorError as error:
                 failed.append(f"{strip.name}: {error}")

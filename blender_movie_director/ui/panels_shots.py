@@ -1,0 +1,74 @@
+"""The Director tab's Shots panel: the sequence's shot list, built from the timeline's text strips."""
+
+from __future__ import annotations
+
+import bpy
+
+from . import shots, text_block
+from .operators import shots as shot_ops
+
+_STATE_ICONS = {"draft": "FILE", "waiting": "TIME", "queued": "SORTTIME", "rendering": "RENDER_ANIMATION", "done": "CHECKMARK",
+                "failed": "ERROR", "cancelled": "CANCEL", "skipped": "HIDE_ON", "too long": "ERROR"}
+
+
+class _DirectorPanel:
+    bl_space_type = "SEQUENCE_EDITOR"
+    bl_region_type = "UI"
+    bl_category = "Director"
+
+
+class MOVIE_DIRECTOR_PT_shots(_DirectorPanel, bpy.types.Panel):
+    bl_label = "Shots"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        scene = context.scene
+        row = layout.row(align=True)
+        row.operator(shot_ops.MOVIE_DIRECTOR_OT_shots_from_text_strips.bl_idname, icon="FONT_DATA")
+        row.operator(shot_ops.MOVIE_DIRECTOR_OT_add_shot.bl_idname, text="Add", icon="ADD")
+        found = shots.shots_of(scene, fix_ids=False)
+        if not found:
+            layout.label(text="No shots: each text strip can be one (its text is the prompt)")
+        for number, strip in enumerate(found, start=1):
+            _draw_shot(layout, scene, number, strip)
+        if found:
+            layout.operator(shot_ops.MOVIE_DIRECTOR_OT_generate_all_shots.bl_idname, icon="RENDER_ANIMATION")
+
+
+def _draw_shot(layout, scene: bpy.types.Scene, number: int, strip) -> None:
+    shot = strip.movie_director_shot
+    status = shots.status_of(scene, strip)
+    box = layout.box()
+    row = box.row(align=True)
+    op = row.operator(shot_ops.MOVIE_DIRECTOR_OT_select_shot.bl_idname, text=f"{number}. {strip.text[:38]}",
+                      icon=_STATE_ICONS.get(status.state, "DOT"), emboss=False)
+    op.uid = shot.uid
+    row.prop(shot, "skip", text="", icon="HIDE_ON" if shot.skip else "HIDE_OFF")
+    sub = row.row(align=True)
+    sub.enabled = not status.busy
+    sub.operator(shot_ops.MOVIE_DIRECTOR_OT_generate_shot.bl_idname, text="",
+                 icon="FILE_REFRESH" if status.state == "done" else "PLAY").uid = shot.uid
+    if status.state == "rendering" and hasattr(box, "progress"):
+        box.progress(factor=status.progress, type="BAR", text=status.text)
+    elif status.state in ("failed", "too long"):
+        text_block.draw(box, status.text, icon="ERROR", alert=True, max_lines=3)
+    else:
+        box.label(text=status.text)
+    timed = shots.timing_of(scene, strip)
+    model = shots.model_for(scene, strip)
+    row = box.row(align=True)
+    row.operator_menu_enum(shot_ops.MOVIE_DIRECTOR_OT_shot_set_model.bl_idname, "model",
+                           text=(model.name if model else shot.model or "?")
+                           + ("" if shot.model else " (panel's)")).uid = shot.uid
+    if timed is not None:
+        box.label(text=timed.describe(), icon="TIME")
+        if not timed.fits:
+            box.operator(shot_ops.MOVIE_DIRECTOR_OT_split_shot.bl_idname, icon="SCULPTMODE_HLT").uid = shot.uid
+    box.prop(shot, "extend_previous")
+    if not shot.extend_previous:
+        col = box.column(align=True)
+        col.prop(shot, "start_image", text="Start")
+        col.prop(shot, "end_image", text="End")
+
+
+classes = (MOVIE_DIRECTOR_PT_shots,)

@@ -1,0 +1,87 @@
+"""A placeholder is its job's handle on the timeline.
+
+Called from the tick: a placeholder the user deleted cancels its job (the job manager tells the
+server); one trimmed or stretched before its job started re-asks the server for the frames the new
+length needs (the old job is cancelled, a new one takes the same placeholder place); after the job
+started, the clip is placed in the edited slot and retimed to it (sequencer.remove_placeholder reads
+the slot back). Moving a placeholder only moves where the clip lands.
+"""
+
+from __future__ import annotations
+
+import bpy
+
+from ..common import shot_timing
+from ..common.enums import JobState
+from ..common.errors import DirectorError
+from ..jobs.manager import JobManager
+from . import compat, placement, queueing, shots, timing
+
+NOT_STARTED = (JobState.SUBMITTING, JobState.QUEUED)
+_seen: dict[str, str] = {}  # job id -> scene of a placeholder seen on the timeline while its job runs
+_reasked: set[str] = set()  # old job ids whose placeholder was given to a new job
+
+
+def watch(manager: JobManager) -> None:
+    running = [r for r in manager.jobs() if not r.state.is_terminal]
+    _reasked.intersection_update(r.id for r in running)
+    active = [r for r in running if r.id not in _reasked]
+    if not active:
+        _seen.clear()
+        return
+    on_timeline = _placeholders({r.slot.scene for r in active})
+    for record in active:
+        scene = bpy.data.scenes.get(record.slot.scene)
+        strip = on_timeline.get(record.id)
+        if strip is None:
+            if record.id in _seen and scene is not None:  # the user deleted it: the job goes too
+                del _seen[record.id]
+                manager.cancel(record.id)
+            continue
+        _seen[record.id] = record.slot.scene
+        if record.state in NOT_STARTED and int(strip.frame_final_duration) != record.slot.frames:
+            _reask(manager, scene, record, strip)
+
+
+def forget() -> None:
+    _seen.clear()
+    _reasked.clear()
+
+
+def _placeholders(scene_names: set[str]) -> dict:
+    found = {}
+    for name in scene_names:
+        scene = bpy.data.scenes.get(name)
+        editor = scene.sequence_editor if scene is not None else None
+        if editor is None:
+            continue
+        for strip in compat.all_strips(editor):
+            if strip.get("bmd_placeholder"):
+                found[str(strip.get("bmd_job_id", ""))] = strip
+    return found
+
+
+def _reask(manager: JobManager, scene, record, strip) -> None:
+    """The placeholder's length changed before the job started: ask for the frames the new length needs."""
+    frames = int(strip.frame_final_duration)
+    model = queueing.known_models().get(record.settings.model_type)
+    if model is None or (record.settings.video_length or 1) <= 1:
+        return
+    timed = shot_timing.for_slot(model, frames, timing.scene_fps(scene))
+    if not timed.fits or timed.model_frames == record.settings.video_length:
+        return  # the same frames (or more than it can make): the clip is retimed into the new length
+    tags = placement.placeholder_extras(strip)
+    channel, start = strip.channel, int(strip.frame_final_start)
+    settings = record.settings.model_copy(update={"video_length": timed.model_frames}).model_dump(mode="json")
+    _reasked.add(record.id)
+    _seen.pop(record.id, None)
+    manager.cancel(record.id)
+    compat.strips(scene.sequence_editor).remove(strip)
+    try:
+        new = queueing.queue_generation(scene, settings, channel=channel, frame_start=start, slot_frames=frames,
+                                        label=record.label, simulation=record.simulation, placeholder_tags=tags)
+    except DirectorError as error:
+        print(f"Movie Director: could not re-ask for the new length: {error}")
+        return
+    if "bmd_shot" in tags:
+        shots.relink(scene, str(tags["bmd_shot"]), new.id)

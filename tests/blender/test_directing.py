@@ -1,0 +1,263 @@
+"""Directing a sequence in real Blender against the simulated server: the shot list, placeholders as
+their job's handle, readable strip names."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from pathlib import Path
+from types import SimpleNamespace
+
+import bpy
+import pytest
+
+from blender_movie_director.client.wan2gp_client import Wan2GPClient
+from devtools.recording_layout import RecordingLayout
+from tests.waiting import wait_until
+
+SIZE = "448x256"
+SPEED_STRIPS = bpy.app.version >= (5, 0, 0)  # 5.0 retimes with a Speed strip above the clip
+
+
+def strips(scene):
+    editor = scene.sequence_editor
+    return list(editor.strips_all if hasattr(editor, "strips_all") else editor.sequences_all) if editor else []
+
+
+def collection(scene):
+    editor = scene.sequence_editor_create()
+    return editor.strips if hasattr(editor, "strips") else editor.sequences
+
+
+def clips(scene):
+    return sorted((s for s in strips(scene) if "bmd_model" in s), key=lambda s: (s.frame_final_start, s.channel))
+
+
+def placeholders(scene):
+    return [s for s in strips(scene) if s.get("bmd_placeholder")]
+
+
+def text_strip(scene, text: str, channel: int, start: int, length: int):
+    kind = {"length": length} if bpy.app.version >= (5, 0, 0) else {"frame_end": start + length}
+    strip = collection(scene).new_effect(name=text[:20], type="TEXT", channel=channel, frame_start=start, **kind)
+    strip.text = text
+    return strip
+
+
+def image_file(folder: Path, name: str, colour: tuple[float, float, float, float]) -> Path:
+    image = bpy.data.images.new(name, 64, 64)
+    image.pixels = list(colour) * (64 * 64)
+    image.filepath_raw = str(folder / f"{name}.png")
+    image.file_format = "PNG"
+    image.save()
+    return folder / f"{name}.png"
+
+
+def shot_settings(scene, model: str = "t2v_1.3B", prompt: str = "a harbour at dawn", seconds: float = 1.0) -> None:
+    props = scene.movie_director
+    props.model, props.prompt, props.resolution, props.steps = model, prompt, SIZE, 2
+    props.use_seconds, props.seconds, props.channel = True, seconds, 2
+
+
+@pytest.fixture
+def done(addon, drive):
+    manager = addon.ui.addon.manager()
+
+    def wait(timeout: float = 60.0) -> None:
+        drive(lambda: all(r.state.is_terminal for r in manager.jobs()) and not addon.ui.tick._waiting, timeout)
+
+    return wait
+
+
+def jobs(addon):
+    return addon.ui.addon.manager().jobs()
+
+
+def errors(addon):
+    return [r.error for r in jobs(addon) if r.error and r.state.value == "failed"] + \
+        list(addon.ui.tick._placement_errors.values())
+
+
+# -- the shot list
+
+
+def test_shots_from_text_strips_generate_all_skip_and_status(addon, scene, done) -> None:
+    shot_settings(scene)
+    first = text_strip(scene, "Wide shot: a harbour at dawn", 1, 1, 36)
+    second = text_strip(scene, "Close-up: a gull lands on a post", 1, 37, 30)
+    third = text_strip(scene, "The boats leave the harbour", 1, 67, 24)
+    for strip in strips(scene):
+        strip.select = False
+    assert bpy.ops.movie_director.shots_from_text_strips() == {"FINISHED"}  # none selected: all of them
+    shots = addon.ui.shots
+    assert [s.name for s in shots.shots_of(scene)] == [first.name, second.name, third.name]
+    assert [shots.status_of(scene, s).state for s in shots.shots_of(scene)] == ["draft"] * 3
+    second.movie_director_shot.skip = True
+    third.movie_director_shot.model = "hunyuan"  # a shot of its own model (24 fps)
+
+    assert bpy.ops.movie_director.generate_all_shots() == {"FINISHED"}
+    assert shots.status_of(scene, first).state in ("queued", "rendering")
+    assert shots.status_of(scene, second).state == "skipped"
+    done()
+    assert not errors(addon), errors(addon)
+    assert [shots.status_of(scene, s).state for s in (first, second, third)] == ["done", "skipped", "done"]
+    placed = {c["bmd_shot"]: c for c in clips(scene)}
+    for text in (first, third):  # each clip exactly at its shot, on the channel above it
+        clip = placed[text.movie_director_shot.uid]
+        assert (clip.channel, clip.frame_final_start, clip.frame_final_duration) == (
+            2, text.frame_final_start, text.frame_final_duration)
+    assert placed[third.movie_director_shot.uid]["bmd_model"] == "hunyuan"
+
+    # Generate All again: only what is not done (the skipped shot, once it is not skipped)
+    second.movie_director_shot.skip = False
+    assert bpy.ops.movie_director.generate_all_shots() == {"FINISHED"}
+    assert len([r for r in jobs(addon) if not r.state.is_terminal]) == 1
+    done()
+    assert [shots.status_of(scene, s).state for s in (first, second, third)] == ["done"] * 3
+    row = clips(scene)
+    assert [c.frame_final_start for c in row] == [1, 37, 67] and {c.channel for c in row} == {2}
+
+    # reorder by moving strips: the list follows the timeline
+    third.frame_start = 200
+    assert shots.shots_of(scene)[-1] == third and shots.shots_of(scene)[0] == first
+    # regenerate one: a new clip for that shot lands at its (new) place
+    assert bpy.ops.movie_director.generate_shot(uid=third.movie_director_shot.uid) == {"FINISHED"}
+    done()
+    newest = max(shots.clips_of(scene, third.movie_director_shot.uid), key=lambda c: c.frame_final_start)
+    assert (newest.frame_final_start, newest.frame_final_duration) == (200, 24)
+
+
+def test_a_shot_longer_than_one_window_says_so_splits_or_slides(addon, scene, done) -> None:
+    shot_settings(scene, model="t2v_1.3B")  # one window of 97 frames, no sliding window
+    long = text_strip(scene, "A slow pan along the cliffs", 1, 1, 150)  # 6.25 s = 101 frames at 16 fps
+    addon.ui.shots.make_shot(long)
+    status = addon.ui.shots.status_of(scene, long)
+    assert status.state == "too long"
+    before = len(jobs(addon))
+    with pytest.raises(RuntimeError, match="too long"):
+        bpy.ops.movie_director.generate_shot(uid=long.movie_director_shot.uid)
+    assert len(jobs(addon)) == before and not placeholders(scene)  # refused before queueing
+
+    assert bpy.ops.movie_director.split_shot(uid=long.movie_director_shot.uid) == {"FINISHED"}
+    pieces = addon.ui.shots.shots_of(scene)
+    assert [(p.frame_final_start, p.frame_final_duration) for p in pieces] == [(1, 75), (76, 75)]
+    assert all(p.text == "A slow pan along the cliffs" for p in pieces)
+
+    sliding = text_strip(scene, "The same pan with a sliding window", 5, 1, 150)
+    addon.ui.shots.make_shot(sliding)
+    sliding.movie_director_shot.model = "t2v"  # Wan 14B slides: 101 frames in one job, two windows
+    assert addon.ui.shots.timing_of(scene, sliding).windows == 2
+    assert bpy.ops.movie_director.generate_all_shots() == {"FINISHED"}
+    done(120)
+    assert not errors(addon), errors(addon)
+    made = {(c.channel, c.frame_final_start, c.frame_final_duration, c["bmd_frames"]) for c in clips(scene)}
+    assert made == {(2, 1, 75, 49), (2, 76, 75, 49), (6, 1, 150, 101)}
+
+
+def test_the_shots_panel_shows_each_shot_its_timing_and_status(addon, scene, done) -> None:
+    shot_settings(scene)
+    text = text_strip(scene, "A lighthouse at dusk", 1, 1, 48)
+    addon.ui.shots.make_shot(text)
+    layout = RecordingLayout()
+    bpy.types.MOVIE_DIRECTOR_PT_shots.draw(SimpleNamespace(layout=layout), bpy.context)
+    shown = " ".join(layout.texts())
+    assert "1. A lighthouse at dusk" in shown and "draft" in shown
+    assert "2.0 s = 33 frames at 16 fps → 48 frames at 24 fps" in shown
+    assert {"movie_director.generate_all_shots", "movie_director.generate_shot"} <= set(layout.operators())
+    shot = RecordingLayout()
+    bpy.types.MOVIE_DIRECTOR_PT_generate.draw(SimpleNamespace(layout=shot), bpy.context)
+    assert any(t.startswith("1.0 s = 17 frames at 16 fps → 24 frames at 24 fps") for t in shot.texts()), shot.texts()
+
+
+def test_a_shot_can_continue_the_previous_shots_clip(addon, scene, done) -> None:
+    shot_settings(scene, model="t2v_1.3B")
+    first = text_strip(scene, "A fox trots through the snow", 1, 1, 24)
+    second = text_strip(scene, "The fox leaps into a drift", 1, 25, 36)
+    for strip in (first, second):
+        addon.ui.shots.make_shot(strip)
+    second.movie_director_shot.extend_previous = True
+    assert addon.ui.shots.status_of(scene, second).state == "waiting"
+    assert bpy.ops.movie_director.generate_all_shots() == {"FINISHED"}  # the first; the second waits for it
+    done()
+    assert addon.ui.shots.status_of(scene, second).state == "draft"
+    assert bpy.ops.movie_director.generate_all_shots() == {"FINISHED"}
+    record = max(jobs(addon), key=lambda r: r.created_at)
+    (before,) = addon.ui.shots.clips_of(scene, first.movie_director_shot.uid)
+    assert record.settings.video_source == Path(bpy.path.abspath(before.filepath))
+    assert "video_source" in [m.value for m in addon.ui.queueing.known_models()[record.settings.model_type].media_inputs]
+    done()
+    assert not errors(addon), errors(addon)
+    (after,) = addon.ui.shots.clips_of(scene, second.movie_director_shot.uid)
+    assert (after.channel, after.frame_final_start, after.frame_final_duration) == (2, 25, 36)
+
+
+# -- placeholders are the job's handle
+
+
+def test_deleting_a_placeholder_cancels_its_job_and_frees_the_server(addon, scene, drive, server) -> None:
+    scripting = import_module(f"{addon.__name__}.ui.scripting")
+    record = scripting.queue_job("a very long take", model="t2v_1.3B", frames=17, frame=1, channel=2,
+                                 num_inference_steps=200, resolution=SIZE, simulation={"step_seconds": 0.05})
+    manager = addon.ui.addon.manager()
+    drive(lambda: manager.get(record.id).state.value == "running")
+    (placeholder,) = placeholders(scene)
+    collection(scene).remove(placeholder)  # the user deletes the grey strip
+    drive(lambda: manager.get(record.id).state.is_terminal, timeout=15)
+    assert manager.get(record.id).state.value == "cancelled"
+    assert not [s for s in strips(scene) if s.get("bmd_job_id") == record.id]
+    with Wan2GPClient(server.url) as client:
+        wait_until(lambda: not client.server_status().busy, 5, "the server to let go of the cancelled job")
+
+
+def test_trimming_a_placeholder_before_its_job_starts_asks_again(addon, scene, drive, done) -> None:
+    scripting = import_module(f"{addon.__name__}.ui.scripting")
+    manager = addon.ui.addon.manager()
+    blocker = scripting.queue_job("keeps the server busy", model="t2v_1.3B", frames=17, frame=300, channel=9,
+                                  num_inference_steps=200, resolution=SIZE, simulation={"step_seconds": 0.05})
+    drive(lambda: manager.get(blocker.id).state.value == "running")
+    waiting = scripting.queue_job("waits its turn", model="t2v_1.3B", frames=33, frame=1, channel=2,
+                                  num_inference_steps=2, resolution=SIZE)
+    drive(lambda: manager.get(waiting.id).state.value == "queued")
+    (placeholder,) = [p for p in placeholders(scene) if p.get("bmd_job_id") == waiting.id]
+    assert placeholder.frame_final_duration == 50  # 33 frames at 16 fps in a 24 fps scene
+    placeholder.frame_final_duration = 24  # the user trims it to 1 s before it started
+    placeholder.frame_start = 10  # ... and moves it
+    drive(lambda: manager.get(waiting.id).state.is_terminal)
+    assert manager.get(waiting.id).state.value == "cancelled"
+    again = next(r for r in manager.jobs() if r.settings.prompt == "waits its turn" and r.id != waiting.id)
+    assert again.settings.video_length == 17 and again.slot.frames == 24  # 1 s asks for 17 frames now
+    manager.cancel(blocker.id)
+    done()
+    (clip,) = [c for c in clips(scene) if c["bmd_prompt"] == "waits its turn"]
+    assert (clip.frame_final_start, clip.frame_final_duration, clip["bmd_frames"]) == (10, 24, 17)
+
+
+def test_trimming_after_the_job_started_retimes_the_clip_into_the_new_slot(addon, scene, drive, done) -> None:
+    scripting = import_module(f"{addon.__name__}.ui.scripting")
+    manager = addon.ui.addon.manager()
+    record = scripting.queue_job("a running take", model="t2v_1.3B", frames=33, frame=1, channel=2,
+                                 num_inference_steps=20, resolution=SIZE, simulation={"step_seconds": 0.05})
+    drive(lambda: manager.get(record.id).state.value == "running")
+    (placeholder,) = placeholders(scene)
+    placeholder.frame_final_duration = 40
+    placeholder.channel = 4
+    done()
+    (clip,) = clips(scene)
+    assert clip["bmd_job_id"] == record.id and clip["bmd_frames"] == 33  # the same job, not asked again
+    assert (clip.channel, clip.frame_final_start, clip.frame_final_duration) == (4, 1, 40)
+
+
+# -- names
+
+
+def test_names_come_from_the_prompt_and_stay_unique(addon, scene, done) -> None:
+    shot_settings(scene, prompt="A lighthouse. Waves at dusk.")
+    for _ in range(2):
+        bpy.ops.movie_director.generate()
+    done()
+    names = sorted(c.name for c in clips(scene))
+    assert names == ["A lighthouse· Waves at dusk", "A lighthouse· Waves at dusk (2)"]
+    assert all("t2v" not in c.name and "." not in c.name for c in clips(scene))
+    # a copy Blender makes keeps the whole prompt (no "." for it to cut the name at)
+    copy = collection(scene).new_effect(name=names[0], type="COLOR", channel=20, frame_start=1,
+                                        **({"length": 5} if bpy.app.version >= (5, 0, 0) else {"frame_end": 6}))
+    assert copy.name.startswith("A lighthouse· Waves at dusk")
