@@ -13,6 +13,7 @@ import pytest
 from blender_movie_director.client.wan2gp_client import Wan2GPClient
 from blender_movie_director.common.enums import EngineName, JobState, Phase
 from blender_movie_director.common.errors import GenerationFailedError, InvalidSettingsError, JobCancelledError
+from blender_movie_director.common.messages import API_VERSION
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.server
@@ -35,7 +36,7 @@ def wait_all(jobs, timeout: float = 60.0, poll: float = 0.02) -> dict[str, list]
 
 def test_server_status_and_catalog(client: Wan2GPClient, server) -> None:
     status = client.server_status()
-    assert status.engine is EngineName.SIMULATED and status.api_version == "1.0"
+    assert status.engine is EngineName.SIMULATED and status.api_version == API_VERSION
     assert status.gradio_version.split(".")[0] in ("5", "6")
     ids = {m.id for m in client.list_models()}
     assert {"t2v", "t2v_1.3B", "i2v", "i2v_2_2", "ti2v_2_2", "vace_14B", "hunyuan", "ltxv_distilled",
