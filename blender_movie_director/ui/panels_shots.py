@@ -1,10 +1,12 @@
-"""The Director tab's Shots panel: the sequence's shot list, built from the timeline's text strips."""
+"""The Director tab's sequence panels: the shot list (with first + last frame) and the active clip's
+Extend, Variations and Keep."""
 
 from __future__ import annotations
 
 import bpy
 
-from . import shots, text_block
+from . import compat, shots, takes, text_block
+from .operators import extend, first_last_frame, variations
 from .operators import shots as shot_ops
 
 _STATE_ICONS = {"draft": "FILE", "waiting": "TIME", "queued": "SORTTIME", "rendering": "RENDER_ANIMATION", "done": "CHECKMARK",
@@ -33,6 +35,14 @@ class MOVIE_DIRECTOR_PT_shots(_DirectorPanel, bpy.types.Panel):
             _draw_shot(layout, scene, number, strip)
         if found:
             layout.operator(shot_ops.MOVIE_DIRECTOR_OT_generate_all_shots.bl_idname, icon="RENDER_ANIMATION")
+        box = layout.box()
+        box.label(text="First + Last Frame", icon="IMAGE_REFERENCE")
+        model = first_last_frame.first_last_model(scene)
+        box.label(text=model.name if model else "no model takes an end image", icon="INFO")
+        col = box.column(align=True)
+        for source, label in (("IMAGES", "From Two Image Strips"), ("MARKERS", "Between Two Markers"),
+                              ("PLAYHEAD", "Playhead to Next Marker")):
+            col.operator(first_last_frame.MOVIE_DIRECTOR_OT_first_last_frame.bl_idname, text=label).source = source
 
 
 def _draw_shot(layout, scene: bpy.types.Scene, number: int, strip) -> None:
@@ -71,4 +81,33 @@ def _draw_shot(layout, scene: bpy.types.Scene, number: int, strip) -> None:
         col.prop(shot, "end_image", text="End")
 
 
-classes = (MOVIE_DIRECTOR_PT_shots,)
+
+
+class MOVIE_DIRECTOR_PT_clip(_DirectorPanel, bpy.types.Panel):
+    bl_label = "Clip"
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        strip = compat.active_strip(context) if context.scene else None
+        return strip is not None and strip.type == "MOVIE"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        scene = context.scene
+        strip = compat.active_strip(context)
+        model = extend.extend_model(scene, strip)
+        col = layout.column(align=True)
+        col.operator(extend.MOVIE_DIRECTOR_OT_extend.bl_idname, icon="FORWARD")
+        col.label(text=f"with {model.name}" if model else "no model continues a video", icon="INFO")
+        if "bmd_settings" not in strip:
+            return
+        row = layout.row(align=True)
+        row.operator(variations.MOVIE_DIRECTOR_OT_variations.bl_idname, icon="SHADERFX")
+        group = takes.members(scene, takes.group_of(strip))
+        if len(group) > 1:
+            take = int(strip.get("bmd_take", 0) or 0)
+            layout.label(text=f"Take {take + 1} of {len(group)}")
+            layout.operator(variations.MOVIE_DIRECTOR_OT_keep_take.bl_idname, icon="CHECKMARK")
+
+
+classes = (MOVIE_DIRECTOR_PT_shots, MOVIE_DIRECTOR_PT_clip)

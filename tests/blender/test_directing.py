@@ -1,5 +1,5 @@
-"""Directing a sequence in real Blender against the simulated server: the shot list, placeholders as
-their job's handle, readable strip names."""
+"""Directing a sequence in real Blender against the simulated server: the shot list, first + last frame,
+Extend, variations and Keep, placeholders as their job's handle, readable strip names."""
 
 from __future__ import annotations
 
@@ -162,10 +162,69 @@ def test_the_shots_panel_shows_each_shot_its_timing_and_status(addon, scene, don
     shown = " ".join(layout.texts())
     assert "1. A lighthouse at dusk" in shown and "draft" in shown
     assert "2.0 s = 33 frames at 16 fps → 48 frames at 24 fps" in shown
-    assert {"movie_director.generate_all_shots", "movie_director.generate_shot"} <= set(layout.operators())
+    assert {"movie_director.generate_all_shots", "movie_director.generate_shot",
+            "movie_director.first_last_frame"} <= set(layout.operators())
     shot = RecordingLayout()
     bpy.types.MOVIE_DIRECTOR_PT_generate.draw(SimpleNamespace(layout=shot), bpy.context)
     assert any(t.startswith("1.0 s = 17 frames at 16 fps → 24 frames at 24 fps") for t in shot.texts()), shot.texts()
+
+
+# -- first + last frame, extend
+
+
+def test_first_and_last_frame_from_two_image_strips(addon, scene, done, tmp_path: Path) -> None:
+    shot_settings(scene, prompt="the sky turns from red to blue")
+    red = collection(scene).new_image("red", str(image_file(tmp_path, "red", (1, 0, 0, 1))), 1, 10)
+    blue = collection(scene).new_image("blue", str(image_file(tmp_path, "blue", (0, 0, 1, 1))), 1, 50)
+    red.frame_final_duration = blue.frame_final_duration = 10
+    for strip in strips(scene):
+        strip.select = strip in (red, blue)
+    assert bpy.ops.movie_director.first_last_frame(source="IMAGES") == {"FINISHED"}
+    (record,) = [r for r in jobs(addon) if r.settings.prompt == "the sky turns from red to blue"]
+    model = addon.ui.queueing.known_models()[record.settings.model_type]
+    assert "image_end" in [m.value for m in model.media_inputs]
+    assert record.settings.image_start.name == "red.png" and record.settings.image_end.name == "blue.png"
+    done()
+    assert not errors(addon), errors(addon)
+    (clip,) = clips(scene)
+    assert (clip.channel, clip.frame_final_start, clip.frame_final_duration) == (2, 10, 50)  # red's start to blue's end
+
+
+def test_first_and_last_frame_between_two_markers(addon, scene, done) -> None:
+    shot_settings(scene, prompt="the gull takes off")
+    text_strip(scene, "something to see", 1, 1, 100)
+    scene.timeline_markers.new("from", frame=20)
+    scene.timeline_markers.new("to", frame=60)
+    scene.frame_current = 30  # between them: no selection needed
+    assert bpy.ops.movie_director.first_last_frame(source="MARKERS") == {"FINISHED"}
+    (record,) = [r for r in jobs(addon) if r.settings.prompt == "the gull takes off"]
+    assert record.settings.image_start.is_file() and record.settings.image_end.is_file()
+    assert scene.frame_current == 30  # rendering the two frames left the playhead where it was
+    done()
+    (clip,) = clips(scene)
+    assert (clip.frame_final_start, clip.frame_final_end - 1) == (20, 60)  # first frame on one marker, last on the other
+
+
+def test_extend_continues_a_clip_right_after_it_on_its_channel(addon, scene, done) -> None:
+    shot_settings(scene, model="t2v_1.3B", prompt="a fox walks through snow")
+    scene.frame_current = 5
+    bpy.ops.movie_director.generate()
+    done()
+    (source,) = clips(scene)
+    scene.sequence_editor.active_strip = source
+    scene.movie_director.prompt = "the fox starts to run"
+    assert bpy.ops.movie_director.extend() == {"FINISHED"}
+    record = max(jobs(addon), key=lambda r: r.created_at)
+    model = addon.ui.queueing.known_models()[record.settings.model_type]
+    assert record.settings.video_source == Path(bpy.path.abspath(source.filepath))
+    assert "video_source" in [m.value for m in model.media_inputs]
+    done()
+    assert not errors(addon), errors(addon)
+    extension = next(c for c in clips(scene) if c != source)
+    assert extension.channel == source.channel and extension.frame_final_start == source.frame_final_end
+    assert extension["bmd_extends"] == source.name and extension["bmd_prompt"] == "the fox starts to run"
+    fps = scene.render.fps
+    assert extension.frame_final_duration == round(1.0 * fps)  # the panel's 1 s, at real speed
 
 
 def test_a_shot_can_continue_the_previous_shots_clip(addon, scene, done) -> None:
@@ -188,6 +247,43 @@ def test_a_shot_can_continue_the_previous_shots_clip(addon, scene, done) -> None
     assert not errors(addon), errors(addon)
     (after,) = addon.ui.shots.clips_of(scene, second.movie_director_shot.uid)
     assert (after.channel, after.frame_final_start, after.frame_final_duration) == (2, 25, 36)
+
+
+# -- variations and keep
+
+
+def test_variations_stack_above_and_keep_moves_the_others_to_takes(addon, scene, done, tmp_path: Path) -> None:
+    shot_settings(scene, prompt="a kite over the dunes")
+    bpy.ops.movie_director.generate()
+    done()
+    (original,) = clips(scene)
+    scene.sequence_editor.active_strip = original
+    assert bpy.ops.movie_director.variations(count=3) == {"FINISHED"}
+    assert len(placeholders(scene)) == 3
+    done()
+    assert not errors(addon), errors(addon)
+    takes = clips(scene)
+    assert len(takes) == 4 and len({c["bmd_seed"] for c in takes}) == 4
+    assert {c.frame_final_start for c in takes} == {original.frame_final_start}
+    assert {c.frame_final_duration for c in takes} == {original.frame_final_duration}
+    channels = sorted(c.channel for c in takes)
+    assert channels[0] == original.channel and len(set(channels)) == 4  # stacked, one above the other
+    names = sorted(c.name for c in takes)
+    assert names == ["a kite over the dunes", "a kite over the dunes · v2", "a kite over the dunes · v3",
+                     "a kite over the dunes · v4"]
+
+    keep = next(c for c in takes if c.name.endswith("v3"))
+    others = [Path(bpy.path.abspath(c["bmd_output"])) for c in takes if c != keep]
+    scene.sequence_editor.active_strip = keep
+    assert bpy.ops.movie_director.keep_take() == {"FINISHED"}
+    (kept,) = clips(scene)
+    assert kept.name == "a kite over the dunes" and kept.channel == channels[0]  # down where the first take was
+    assert Path(bpy.path.abspath(kept["bmd_output"])).is_file()
+    for path in others:  # not deleted: moved to takes/ beside it, with its sidecar
+        assert not path.exists() and (path.parent / "takes" / path.name).is_file()
+        assert (path.parent / "takes" / path.with_suffix(".json").name).is_file()
+    if SPEED_STRIPS:
+        assert len([s for s in strips(scene) if s.type == "SPEED"]) == 1
 
 
 # -- placeholders are the job's handle

@@ -2,7 +2,7 @@ import bpy
 from bpy.props import BoolProperty
 
 from ...common.errors import DirectorError
-from .. import compat, queueing, sequencer
+from .. import compat, queueing, sequencer, takes
 from ._common import report_error
 
 
@@ -26,9 +26,14 @@ class MOVIE_DIRECTOR_OT_regenerate(bpy.types.Operator):
             settings = sequencer.settings_json_of(strip)
             if self.variation:
                 settings["seed"] = -1
-            queueing.queue_generation(context.scene, settings, channel=strip.channel + 1,
+            group = takes.group_of(strip)  # a take of the same clip: Keep picks between them
+            strip["bmd_take_group"] = group
+            queueing.queue_generation(context.scene, settings, channel=strip.channel + takes.channels_of(context.scene, strip),
                                       frame_start=int(strip.frame_final_start),
-                                      label=("variation " if self.variation else "") + settings["prompt"][:30])
+                                      slot_frames=int(strip.frame_final_duration),
+                                      label=("variation " if self.variation else "") + settings["prompt"][:30],
+                                      placeholder_tags={"bmd_take_group": group,
+                                                        "bmd_take": takes.next_take(context.scene, group)})
         except DirectorError as error:
             return report_error(self, error)
         self.report({"INFO"}, "Queued a variation" if self.variation else f"Queued again with seed {settings['seed']}")

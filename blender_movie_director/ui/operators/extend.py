@@ -1,0 +1,79 @@
+"""Extend: continue a movie strip (generated or not) from its last frames with a model that takes a video
+to continue; the new clip lands right after it, on the same channel, at real speed."""
+
+from pathlib import Path
+
+import bpy
+
+from ...common.errors import DirectorError
+from ...common.model_info import ModelInfo
+from .. import compat, queueing, shots, timing
+from ._common import SceneOperator, report_error
+
+
+def extend_model(scene: bpy.types.Scene, strip) -> ModelInfo | None:
+    """The Shot panel's model if it continues videos, else the strip's own, else the first that does."""
+    return shots.video_continuing_model(scene.movie_director.model, str(strip.get("bmd_model", "")))
+
+
+def _movie(context: bpy.types.Context):
+    strip = compat.active_strip(context) if context.scene else None
+    return strip if strip is not None and strip.type == "MOVIE" else None
+
+
+class MOVIE_DIRECTOR_OT_extend(SceneOperator, bpy.types.Operator):
+    """Continue the active movie strip from its last frames; the new clip lands right after it"""
+
+    bl_idname = "movie_director.extend"
+    bl_label = "Extend"
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return super().poll(context) and _movie(context) is not None
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        scene = context.scene
+        strip = _movie(context)
+        props = scene.movie_director
+        model = extend_model(scene, strip)
+        if model is None:
+            self.report({"ERROR"}, "The server offers no model that continues a video")
+            return {"CANCELLED"}
+        source = Path(bpy.path.abspath(strip.filepath))
+        if not source.is_file():
+            self.report({"ERROR"}, f"The strip's movie is missing: {source}")
+            return {"CANCELLED"}
+        prompt = props.prompt.strip() or str(strip.get("bmd_prompt", "")).strip()
+        if not prompt:
+            self.report({"ERROR"}, "Describe how the shot goes on in the Prompt box")
+            return {"CANCELLED"}
+        timed = timing.panel_timing(scene, model)
+        if not timed.fits:
+            self.report({"ERROR"}, timed.too_long_message)
+            return {"CANCELLED"}
+        settings = props.to_settings(model_type=model.id, prompt=prompt, video_length=timed.model_frames,
+                                     video_source=str(source))
+        if "resolution" in settings and settings["resolution"] not in model.resolutions:
+            settings.pop("resolution")
+        tags = {"bmd_extends": strip.name}
+        try:
+            queueing.queue_generation(scene, settings, channel=strip.channel, frame_start=int(strip.frame_final_end),
+                                      slot_frames=timed.slot_frames, label=f"extend: {prompt}"[:queueing.LABEL_CHARS],
+                                      placeholder_tags=tags)
+        except DirectorError as error:
+            return report_error(self, error)
+        if _trimmed_at_end(strip):
+            self.report({"WARNING"}, f"{strip.name} is trimmed at its end: the model continues its whole file")
+        else:
+            self.report({"INFO"}, f"Queued an extension with {model.name}: {timed.describe()}")
+        return {"FINISHED"}
+
+
+def _trimmed_at_end(strip) -> bool:
+    """The user cut the strip's end (a clip we retimed into its slot is not cut)."""
+    if strip.get("bmd_slot_frames") == strip.frame_final_duration and "bmd_model" in strip:
+        return False
+    return strip.frame_offset_end > 0
+
+
+classes = (MOVIE_DIRECTOR_OT_extend,)
