@@ -13,6 +13,7 @@ from typing import Any
 from ..client.wan2gp_client import Wan2GPClient
 from ..client.wan2gp_client import generate_high_quality_video as _hq
 from ..client.wan2gp_client import generate_quick_video as _quick
+from ..common.enums import OutputKind
 from ..common.messages import JobResult
 from ..jobs.records import JobRecord
 
@@ -50,15 +51,23 @@ def queue_job(prompt: str, *, model: str | None = None, seconds: float | None = 
     props = scene.movie_director
     model_id = model or props.model
     info = queueing.known_models().get(model_id)
+    slot_frames = None  # frames: the clip's length at real speed; seconds: that much scene time
     if frames is None and info is not None:
-        frames = info.frames_for_seconds(seconds) if seconds is not None else props.frame_count(info)
+        if seconds is not None and info.output is OutputKind.VIDEO and info.fps:
+            from ..common import shot_timing
+            from . import timing
+
+            shot = shot_timing.for_seconds(info, seconds, timing.scene_fps(scene))
+            frames, slot_frames = shot.model_frames, shot.slot_frames
+        else:
+            frames = info.frames_for_seconds(seconds) if seconds is not None else props.frame_count(info)
     simulation = settings.pop("simulation", None)
     merged = props.to_settings(model_type=model_id, prompt=prompt, **settings)
     if frames is not None:
         merged["video_length"] = frames
     return queueing.queue_generation(scene, merged, channel=channel or props.channel,
                                      frame_start=scene.frame_current if frame is None else frame,
-                                     simulation=simulation)
+                                     simulation=simulation, slot_frames=slot_frames)
 
 
 def jobs() -> list[JobRecord]:

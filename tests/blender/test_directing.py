@@ -205,6 +205,17 @@ def test_first_and_last_frame_between_two_markers(addon, scene, done) -> None:
     assert (clip.frame_final_start, clip.frame_final_end - 1) == (20, 60)  # first frame on one marker, last on the other
 
 
+def test_first_and_last_frame_from_the_playhead_to_the_next_marker(addon, scene, done) -> None:
+    shot_settings(scene, prompt="the tide comes in")
+    text_strip(scene, "something to see", 1, 1, 100)
+    scene.timeline_markers.new("lands", frame=40)
+    scene.frame_current = 16
+    assert bpy.ops.movie_director.first_last_frame(source="PLAYHEAD") == {"FINISHED"}
+    done()
+    (clip,) = [c for c in clips(scene) if c["bmd_prompt"] == "the tide comes in"]
+    assert (clip.frame_final_start, clip.frame_final_end - 1) == (16, 40)
+
+
 def test_extend_continues_a_clip_right_after_it_on_its_channel(addon, scene, done) -> None:
     shot_settings(scene, model="t2v_1.3B", prompt="a fox walks through snow")
     scene.frame_current = 5
@@ -340,6 +351,16 @@ def test_trimming_after_the_job_started_retimes_the_clip_into_the_new_slot(addon
     (clip,) = clips(scene)
     assert clip["bmd_job_id"] == record.id and clip["bmd_frames"] == 33  # the same job, not asked again
     assert (clip.channel, clip.frame_final_start, clip.frame_final_duration) == (4, 1, 40)
+
+
+def test_a_script_asks_in_seconds_of_scene_time(addon, scene, done) -> None:
+    scripting = import_module(f"{addon.__name__}.ui.scripting")
+    record = scripting.queue_job("two seconds of dunes", model="t2v_1.3B", seconds=2, frame=1, channel=2,
+                                 resolution=SIZE, num_inference_steps=2)
+    assert (record.settings.video_length, record.slot.frames) == (33, 48)  # 33 frames at 16 fps fill 2 s at 24
+    done()
+    (clip,) = [c for c in clips(scene) if c["bmd_prompt"] == "two seconds of dunes"]
+    assert clip.frame_final_duration == 48
 
 
 # -- names
