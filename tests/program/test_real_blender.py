@@ -51,7 +51,7 @@ def test_generate_shows_progress_then_puts_the_clips_on_the_timeline(report):
     assert running["job"]["state"] == "running" and running["queued"]["state"] == "queued", running
     clips = sorted(generated(report["final"]["strips"]), key=lambda s: s["frame_start"])
     assert [(c["type"], c["channel"], c["frame_start"], c["frames"]) for c in clips] == [
-        ("MOVIE", 2, 1, 17), ("MOVIE", 2, 18, 17)], clips  # the second right after the first
+        ("MOVIE", 2, 1, 26), ("MOVIE", 2, 27, 26)], clips  # 17 frames at 16 fps: 26 of the 24 fps scene; back to back
     ids = report["ids"]
     assert [c["props"]["bmd_job_id"] for c in clips] == [ids["first"], ids["second"]]
     for clip in clips:
