@@ -24,7 +24,8 @@ REQUIRED_ENDPOINTS = (GENERATE, CANCEL, SERVER_STATUS, MODELS, MODEL_DEFAULTS, L
 # /generate's media upload slots, in order after the request JSON
 MEDIA_SLOTS = ("image_start", "image_end", "video_source", "video_guide", "image_refs", "video_mask", "image_guide",
                "image_mask", "audio_guide")  # common/enums.py MediaInput, in this order
-MORE_REFERENCES_SLOT = "image_refs_more"  # /generate's last upload: further reference images (several files)
+MORE_REFERENCES_SLOT = "image_refs_more"  # further reference images (several files), after the media slots
+GENERATE_WITH_REFERENCES = "/generate_refs"  # /generate plus that last upload: used when there are more references
 FINISH = "/finish"  # upscale, smooth or give sound to an uploaded clip (common/finishing.py); not required
 
 ERROR_PREFIX = "BMD-ERROR:"

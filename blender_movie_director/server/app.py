@@ -33,6 +33,7 @@ from ..common.messages import API_VERSION, GenerateReply, GenerateRequest, Serve
 from ..common.progress import encode_desc, overall_progress
 from ..common.version import __version__
 from ..common.wan2gp_install import add_wan2gp_flags, wan2gp_cli_args
+from . import finishing, references
 from .cleanup import Janitor, remove_tree
 from .engines import Engine, create_engine
 from .gradio_state import GradioPruner
@@ -76,6 +77,7 @@ class DirectorService:
         image_guide: str | None = None,
         image_mask: str | None = None,
         audio_guide: str | None = None,
+        image_refs_more: list[str] | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - gradio's injection idiom
         caller: gr.Request | None = None,
     ) -> tuple[str, str]:
@@ -88,10 +90,12 @@ class DirectorService:
             check_test_controls(parsed, self.allow_test_controls)
             media = self._media(image_start, image_end, video_source, video_guide, image_refs, video_mask,
                                 image_guide, image_mask, audio_guide)
-            self.uploads.hold(holder, media.values())  # deleted when this call ends, whatever happens
-            settings = resolve_settings(parsed, self.engine, media)
+            more = references.uploads_of(image_refs_more, parsed)  # further reference images (a cast)
+            self.uploads.hold(holder, [*media.values(), *more])  # deleted when this call ends, whatever happens
+            settings = resolve_settings(references.attach(parsed, more), self.engine, media)
             for slot, path in media.items():
                 check_upload(slot, path, self.limits, self.upload_root)
+            references.check(more, self.limits, self.upload_root)
             self.registry.claim(parsed.job_id, owner)
             job_id, claimed = parsed.job_id, True
             self.registry.arrive(job_id, settings.model_type)  # /job_result: waiting for the GPU
@@ -264,6 +268,8 @@ def build_app(service: DirectorService) -> gr.Blocks:
         # one GPU job at a time: gradio's queue shows rank, size and ETA to waiting clients
         trigger.click(service.generate, [text_in, *slots], [video, text_out],
                       api_name=protocol.GENERATE.strip("/"), concurrency_limit=1, concurrency_id="gpu")
+        references.register(service, trigger, text_in, slots, video, text_out)  # /generate_refs: a cast of several
+        finishing.register(service, trigger, text_in, video, text_out)  # /finish, on the same GPU queue
         for fn, inputs in ((service.cancel, [text_in]), (service.server_status, []), (service.models, []),
                            (service.model_defaults, [text_in]), (service.loras, [text_in]),
                            (service.jobs, [])):
