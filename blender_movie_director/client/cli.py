@@ -11,7 +11,6 @@ import argparse
 import math
 import shutil
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 from typing import TextIO
@@ -21,6 +20,7 @@ from ..common.enums import JobState, MediaInput, ModelGroup, OutputKind
 from ..common.errors import DirectorError, InvalidSettingsError
 from ..common.messages import JobStatus
 from ..common.model_info import ModelInfo
+from .terminal import cancel_quickly, check_seconds, check_timeout, deliver, output_folder, wait_for_clip
 from .wan2gp_client import Wan2GPClient
 
 
@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _generate(client: Wan2GPClient, args: argparse.Namespace) -> int:
+    check_timeout(args.timeout)
     settings = {"model_type": args.model, "prompt": args.prompt, "negative_prompt": args.negative_prompt,
                 "seed": args.seed, "resolution": args.resolution, "num_inference_steps": args.steps,
                 "guidance_scale": args.guidance, "video_length": args.frames,
@@ -90,30 +91,21 @@ def _generate(client: Wan2GPClient, args: argparse.Namespace) -> int:
         if sound:
             settings["duration_seconds"] = args.seconds  # sound is as long as asked, no frame grid
         else:
-            settings["video_length"] = model.frames_for_seconds(args.seconds)
+            settings["video_length"] = check_seconds(model, args.seconds)  # finite, positive, in its range
     job = client.submit({k: v for k, v in settings.items() if v is not None},
-                        output_dir=args.out.parent.resolve())
+                        output_dir=output_folder(args.out).resolve())
     bar = ProgressBar(sys.stderr)
     try:
-        while not job.done():
-            bar.show(job.status())
-            time.sleep(0.1)
+        result = wait_for_clip(job, args.timeout, bar)  # the hung-server watchdog runs in job.done()
     except KeyboardInterrupt:
         bar.end()
         print("cancelling…", file=sys.stderr)
-        job.cancel()
+        cancel_quickly(job)  # a second or two at most, even when the server hangs
         return 130
-    try:
-        result = job.result(timeout=args.timeout)
-    except DirectorError:
-        bar.end()  # the error gets a line of its own
-        raise
-    bar.show(job.status())
-    bar.end()
-    target = args.out if args.out.suffix else args.out.with_suffix(result.video_path.suffix)
-    result.video_path.replace(target)
-    if result.sidecar_path and result.sidecar_path.exists():
-        result.sidecar_path.replace(target.with_suffix(".json"))
+    if result.note:  # e.g. its folder could not take it: kept in the rescue folder
+        print(f"note: {result.note}", file=sys.stderr)
+    result = deliver(result, args.out)  # a folder means a file inside it; the sidecar goes along
+    target = result.video_path
     print(f"saved {target} — {result.frames} frames at {result.fps:g} fps, {result.width}x{result.height}, "
           f"seed {result.seed}, {result.total_seconds:.1f} s")
     return 0

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..common import hints, protocol
 from ..common.addresses import DEFAULT_URL, credentials_from_env
+from ..common.durations import check_seconds
 from ..common.enums import MediaInput, ModelCategory, TaskKind
 from ..common.errors import (
     ApiMismatchError,
@@ -330,10 +331,8 @@ class Wan2GPClient:
     def _generate_with(self, category: ModelCategory, prompt: str, seconds: float | None,
                        timeout: float | None, settings: dict[str, Any]) -> JobResult:
         model = self.get_model(settings["model_type"]) if "model_type" in settings else self.pick_model(category)
-        if seconds is not None:
-            if seconds <= 0:
-                raise InvalidSettingsError("seconds", f"{seconds} s: a clip must last longer than zero")
-            settings["video_length"] = model.frames_for_seconds(seconds)
+        if seconds is not None:  # finite, positive and within what the model makes (never silently clamped)
+            settings["video_length"] = check_seconds(model, seconds)
         submit_options = {k: settings.pop(k) for k in ("output_dir", "simulation") if k in settings}
         return self.generate({**settings, "model_type": model.id, "prompt": prompt}, timeout=timeout,
                              **submit_options)

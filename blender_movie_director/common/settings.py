@@ -70,8 +70,15 @@ class GenerationSettings(WireModel):
         value = value.strip()
         if not value:
             raise ValueError("the prompt is empty: describe the shot you want")
+        _check_text(value)
         if len(value) > MAX_PROMPT_CHARS:
             raise ValueError(f"the prompt is {len(value)} characters; the limit is {MAX_PROMPT_CHARS}")
+        return value
+
+    @field_validator("negative_prompt")
+    @classmethod
+    def _negative_prompt(cls, value: str) -> str:
+        _check_text(value)
         return value
 
     @field_validator("resolution")
@@ -279,6 +286,15 @@ class GenerationSettings(WireModel):
         data["activated_loras"] = list(self.activated_loras)
         data["loras_multipliers"] = " ".join(f"{m:g}" for m in self.loras_multipliers)
         return {**self.extra, **data}
+
+
+def _check_text(value: str) -> None:
+    """Text that can be sent: a lone surrogate (what a terminal passes for bytes that are not UTF-8)
+    cannot be written as JSON, and would otherwise fail only when the job is sent."""
+    bad = next((i for i, c in enumerate(value) if "\ud800" <= c <= "\udfff"), None)
+    if bad is not None:
+        raise ValueError(f"character {bad + 1} is not valid text (a stray byte, e.g. from a terminal that is not "
+                         "set to UTF-8): retype it")
 
 
 def parse_settings(data: dict[str, Any] | GenerationSettings) -> GenerationSettings:

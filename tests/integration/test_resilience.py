@@ -207,6 +207,49 @@ def test_soak_jobs_with_cancels_and_two_server_restarts(fresh_server, tmp_path: 
             extra.stop()
 
 
+def test_a_job_queued_while_the_server_is_down_waits_and_lands(tmp_path: Path) -> None:
+    """Longer than the old 5 s grace: the job says it waits, and is sent when a server answers."""
+    from blender_movie_director.launcher.process import free_port
+
+    port = free_port()
+    manager = JobManager(f"http://127.0.0.1:{port}", poll_interval=0.05)
+    server = None
+    try:
+        record = manager.submit(parse_settings(SHOT).resolved_for(_model("t2v_1.3B")),
+                                Slot(scene="Scene", channel=2, frame_start=1, frames=17), tmp_path / "clips")
+        wait_until(lambda: "Waiting for the server" in manager.get(record.id).waiting, 10, "the job to say it waits")
+        time.sleep(DOWN_SECONDS)
+        assert not manager.get(record.id).state.is_terminal, manager.get(record.id).error
+        server = launcher.start_server(restarted_server_config(tmp_path, "late", port))
+        elapsed = wait_until(lambda: manager.get(record.id).state.is_terminal, 60, "the job to land")
+        print(f"\nserver up {DOWN_SECONDS:g}+ s late → the waiting job succeeded {elapsed:.1f} s after it answered")
+        done = manager.get(record.id)
+        assert done.state is JobState.SUCCEEDED and done.result.video_path.is_file() and not done.waiting
+    finally:
+        manager.stop()
+        if server is not None:
+            server.stop()
+
+
+def test_the_first_job_after_an_idle_restart_is_not_sent_down_the_dead_connection(fresh_server,
+                                                                                    tmp_path: Path) -> None:
+    manager = JobManager(fresh_server.url, poll_interval=0.05)
+    server = fresh_server
+    try:
+        first = manager.submit(parse_settings(SHOT).resolved_for(_model("t2v_1.3B")),
+                               Slot(scene="Scene", channel=2, frame_start=1, frames=17), tmp_path / "clips")
+        wait_until(lambda: manager.get(first.id).state is JobState.SUCCEEDED, 30, "the first job")
+        server, _ = kill_and_restart(server, tmp_path, "idle", kill=True, down_seconds=0.5)  # while idle
+        after = manager.submit(parse_settings({**SHOT, "prompt": "after the restart"}).resolved_for(_model("t2v_1.3B")),
+                               Slot(scene="Scene", channel=2, frame_start=40, frames=17), tmp_path / "clips")
+        wait_until(lambda: manager.get(after.id).state.is_terminal, 60, "the job after the restart")
+        assert manager.get(after.id).state is JobState.SUCCEEDED, manager.get(after.id).error
+    finally:
+        manager.stop()
+        if server is not fresh_server:
+            server.stop()
+
+
 def _states(manager: JobManager, ids: list[str]) -> str:
     return "\n".join(f"{r.label[:14]:14} {r.state.value:11} {r.server_job_id} {r.waiting[:60]!r} {r.error[:60]!r}"
                      for r in (manager.get(i) for i in ids) if not r.state.is_terminal) + f"\nserver: {manager.server}"
