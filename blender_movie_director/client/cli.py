@@ -18,6 +18,7 @@ from typing import TextIO
 from ..common.addresses import DEFAULT_URL
 from ..common.enums import JobState, MediaInput, ModelGroup, OutputKind
 from ..common.errors import DirectorError, InvalidSettingsError
+from ..common.lora_choice import lora_settings, parse_lora
 from ..common.messages import JobStatus
 from ..common.model_info import ModelInfo
 from .terminal import cancel_quickly, check_seconds, check_timeout, deliver, output_folder, wait_for_clip
@@ -49,6 +50,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     gen.add_argument("--image-guide", type=Path, help="a control image (image models)")
     gen.add_argument("--image-mask", type=Path, help="the area of the control image to change")
     gen.add_argument("--audio", type=Path, dest="audio_guide", help="a voice or sound track that drives the clip")
+    gen.add_argument("--lora", action="append", default=[], metavar="NAME:MULTIPLIER",
+                     help="a LoRA of the model (from the server's list) and its multiplier, e.g. "
+                          "film_grain.safetensors:0.7; repeat for several")
     gen.add_argument("--out", type=Path, required=True, help="where to save the clip (.mp4)")
     gen.add_argument("--timeout", type=float, default=3600)
     models = commands.add_parser("models", help="list the server's models: what each does, needs and takes, "
@@ -81,7 +85,8 @@ def _generate(client: Wan2GPClient, args: argparse.Namespace) -> int:
     settings = {"model_type": args.model, "prompt": args.prompt, "negative_prompt": args.negative_prompt,
                 "seed": args.seed, "resolution": args.resolution, "num_inference_steps": args.steps,
                 "guidance_scale": args.guidance, "video_length": args.frames,
-                **{m.value: getattr(args, m.value) for m in MediaInput}}
+                **{m.value: getattr(args, m.value) for m in MediaInput},
+                **lora_settings(parse_lora(text) for text in args.lora)}
     if args.seconds is not None:
         model = client.get_model(args.model)
         sound = model.output is OutputKind.AUDIO  # 0 s: as long as the words take

@@ -262,6 +262,8 @@ class Wan2GPClient:
         limit = self._status.max_upload_bytes if self._status else None
         for media, path in resolved.media().items():
             check_media_file(media, path, max_bytes=limit)
+        for path in resolved.image_refs_more:  # further reference images: checked like the first
+            check_media_file(MediaInput.IMAGE_REFS, path, max_bytes=limit)
         if resolved.extra:  # only the model's own settings (the server checks the same)
             check_extra_keys(resolved.extra, allowed_extra_keys(self.model_defaults(resolved.model_type),
                                                                 GenerationSettings.model_fields), resolved.model_type)
@@ -286,13 +288,24 @@ class Wan2GPClient:
         ask about the job later (attach) whatever happens to this connection."""
         from gradio_client import handle_file
 
-        resolved = self.validate(settings)
+        parsed = parse_settings(dict(settings) if isinstance(settings, Mapping) else settings)
+        if parsed.finish is not None:  # upscale, smooth or add sound: the server's /finish
+            from .finishing import submit_finish
+
+            return submit_finish(self, parsed, output_dir=Path(output_dir) if output_dir else self.output_dir,
+                                 simulation=simulation, job_id=job_id or new_job_id())
+        resolved = self.validate(parsed)
         request = self._request(resolved, job_id or new_job_id(), simulation)
         job_id = request.job_id
         media = resolved.media()
         files = [handle_file(str(media[MediaInput(slot)])) if MediaInput(slot) in media else None
                  for slot in protocol.MEDIA_SLOTS]
-        gradio_job = self._require().submit(request.model_dump_json(), *files, api_name=protocol.GENERATE)
+        if resolved.image_refs_more:  # a cast of several: /generate plus their upload
+            more = [handle_file(str(path)) for path in resolved.image_refs_more]
+            gradio_job = self._require().submit(request.model_dump_json(), *files, more,
+                                                api_name=protocol.GENERATE_WITH_REFERENCES)
+        else:
+            gradio_job = self._require().submit(request.model_dump_json(), *files, api_name=protocol.GENERATE)
         return GenerationJob(self, job_id, resolved, gradio_job, Path(output_dir) if output_dir else self.output_dir)
 
     def _request(self, resolved: GenerationSettings, job_id: str,
