@@ -92,6 +92,9 @@ class MOVIE_DIRECTOR_PT_control_renders(_DirectorPanel, bpy.types.Panel):
             else:
                 row.operator(control_shot.MOVIE_DIRECTOR_OT_forget_control.bl_idname, text="Remove",
                              icon="TRASH").task_id = task.id
+            if task.running:
+                box.label(text="Rendering in a background Blender" if task.in_background else "Rendering here",
+                          icon="BLANK1")
             if task.state == "failed":
                 text_block.draw(box, task.error, icon="ERROR", alert=True, max_lines=4)
 

@@ -32,6 +32,7 @@ from . import scene_render
 
 RENDERER = Path(scene_render.__file__)
 POLL_SECONDS = 0.2
+REDRAW_SECONDS = 0.5
 KEEP_ENDED = 6  # ended renders still listed (their errors stay readable)
 # set True to render in this process even in the program (tests measure both ways)
 FORCE_IN_PROCESS = os.environ.get("BMD_CONTROL_IN_PROCESS") == "1"
@@ -67,13 +68,14 @@ class ControlTask:
 
     def describe(self) -> str:
         if self.state == "rendering":
-            where = "in the background" if self.in_background else "here"
-            return f"Rendering control {self.done}/{self.total} ({where})"
+            return f"Control {self.done}/{self.total}"
         return {"done": "Control rendered", "cancelled": "Cancelled"}.get(self.state, f"Failed: {self.error}")
 
 
 _tasks: dict[str, ControlTask] = {}
 _lock = threading.Lock()
+_shown: dict[str, int] = {}  # frames done as last drawn, per task
+_drawn_at = 0.0
 
 
 def background_available() -> bool:
@@ -160,14 +162,17 @@ def _follow(task: ControlTask) -> None:
 
 
 def tick() -> float | None:
-    """Timer: end the renders whose process has exited. None (stop) when nothing renders."""
-    changed = False
+    """Timer: end the renders whose process has exited. None (stop) when nothing renders. The Jobs panel
+    is redrawn when a render ends, and for progress at most every REDRAW_SECONDS (a sidebar full of
+    panels takes tens of milliseconds to draw on a software GPU)."""
+    global _drawn_at
+    changed = moved = False
     for task in tasks():
         if not task.running or task.process is None:
             continue
         code = task.process.poll()
         if code is None:
-            changed = True  # its progress moves
+            moved = moved or _shown.get(task.id) != task.done
             continue
         changed = True
         if code == 0 and all(p.is_file() for p in task.outputs):
@@ -176,7 +181,9 @@ def tick() -> float | None:
             last = next((line for line in reversed(task.lines) if "Error" in line or "error" in line), "")
             last = last or (task.lines[-1] if task.lines else f"exit code {code}")
             _end(task, "failed", f"the background render stopped: {last[:300]}")
-    if changed:
+    if changed or (moved and time.monotonic() - _drawn_at >= REDRAW_SECONDS):
+        _drawn_at = time.monotonic()
+        _shown.update({t.id: t.done for t in tasks()})
         _redraw()
     return POLL_SECONDS if any(t.running and t.process is not None for t in tasks()) else None
 
