@@ -260,6 +260,33 @@ def test_a_shot_can_continue_the_previous_shots_clip(addon, scene, done) -> None
     assert (after.channel, after.frame_final_start, after.frame_final_duration) == (2, 25, 36)
 
 
+def test_extend_a_trimmed_movie_continues_what_the_timeline_shows(addon, scene, done) -> None:
+    import numpy as np
+
+    from tests.blender import frames
+
+    shot_settings(scene, model="t2v_1.3B", prompt="waves roll in")
+    bpy.ops.movie_director.generate()
+    done()
+    (made,) = clips(scene)
+    footage = collection(scene).new_movie("footage", bpy.path.abspath(made.filepath), 6, 100)  # not generated
+    footage.frame_offset_start, footage.frame_offset_end = 3, 5  # shows content frames 3..11 of 17
+    scene.sequence_editor.active_strip = footage
+    scene.movie_director.prompt = "the waves break on the rocks"
+    assert bpy.ops.movie_director.extend() == {"FINISHED"}
+    record = max(jobs(addon), key=lambda r: r.created_at)
+    width, height = (int(v) for v in SIZE.split("x"))
+    original = frames.decode(Path(bpy.path.abspath(made.filepath)), width, height)
+    sent = frames.decode(record.settings.video_source, width, height)
+    assert len(sent) == 9  # the nine frames the strip shows
+    for shown, frame in ((0, 3), (8, 11)):
+        errors = np.abs(original - sent[shown][None]).mean(axis=(1, 2, 3))
+        assert int(errors.argmin()) == frame and errors.min() < frames.SAME
+    done()
+    extension = next(c for c in clips(scene) if c.get("bmd_extends") == footage.name)
+    assert (extension.channel, extension.frame_final_start) == (6, footage.frame_final_end)
+
+
 # -- variations and keep
 
 

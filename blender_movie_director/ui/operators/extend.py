@@ -7,7 +7,7 @@ import bpy
 
 from ...common.errors import DirectorError
 from ...common.model_info import ModelInfo
-from .. import compat, queueing, shots, timing
+from .. import compat, queueing, shots, stills, timing
 from ._common import SceneOperator, report_error
 
 
@@ -51,6 +51,13 @@ class MOVIE_DIRECTOR_OT_extend(SceneOperator, bpy.types.Operator):
         if not timed.fits:
             self.report({"ERROR"}, timed.too_long_message)
             return {"CANCELLED"}
+        trimmed = _trimmed(strip)
+        if trimmed:  # continue what the timeline shows, not the hidden rest of the file
+            try:
+                source = stills.movie_tail(strip, max(model.frames_maximum, 17))
+            except RuntimeError as error:
+                self.report({"ERROR"}, f"Could not write the strip's last frames: {error}")
+                return {"CANCELLED"}
         settings = props.to_settings(model_type=model.id, prompt=prompt, video_length=timed.model_frames,
                                      video_source=str(source))
         if "resolution" in settings and settings["resolution"] not in model.resolutions:
@@ -62,18 +69,16 @@ class MOVIE_DIRECTOR_OT_extend(SceneOperator, bpy.types.Operator):
                                       placeholder_tags=tags)
         except DirectorError as error:
             return report_error(self, error)
-        if _trimmed_at_end(strip):
-            self.report({"WARNING"}, f"{strip.name} is trimmed at its end: the model continues its whole file")
-        else:
-            self.report({"INFO"}, f"Queued an extension with {model.name}: {timed.describe()}")
+        shown = "its trimmed end" if trimmed else "its last frames"
+        self.report({"INFO"}, f"Queued an extension of {shown} with {model.name}: {timed.describe()}")
         return {"FINISHED"}
 
 
-def _trimmed_at_end(strip) -> bool:
-    """The user cut the strip's end (a clip we retimed into its slot is not cut)."""
+def _trimmed(strip) -> bool:
+    """The user cut the strip (a clip we fitted into its slot is not cut: it shows its whole file)."""
     if strip.get("bmd_slot_frames") == strip.frame_final_duration and "bmd_model" in strip:
         return False
-    return strip.frame_offset_end > 0
+    return strip.frame_offset_end > 0 or strip.frame_offset_start > 0
 
 
 classes = (MOVIE_DIRECTOR_OT_extend,)
