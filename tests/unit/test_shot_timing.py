@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from blender_movie_director.common import shot_timing
@@ -52,4 +54,4 @@ def test_the_placed_clip_maps_first_to_first_and_last_to_last(n, s) -> None:
     shown = [shot_timing.source_frame_at(t, n, s) for t in range(s)]
     assert shown[0] == 0 and shown[-1] == n - 1
     assert shown == sorted(shown)  # never goes back
-    assert max(b - a for a, b in zip(shown, shown[1:], strict=False)) <= -(-(n - 1) // (s - 1)) + 1
+    assert max(b - a for a, b in itertools.pairwise(shown)) <= -(-(n - 1) // (s - 1)) + 1  # evenly
