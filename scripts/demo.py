@@ -5,8 +5,9 @@ Five shots from storyboard text strips in a 24 fps scene (scripts/demo_sequence.
 and 30 fps each retimed to play at real speed, exactly as long as its text strip; a first + last
 frame shot; a shot that extends the one before; three takes of one shot, one kept. Then the .blend is
 saved, the strips are listed, and a contact sheet (each shot's first, middle and last frame as the
-scene shows it) is written to demo_output/contact_sheet.png. Run with the bpy environment
-(`make demo`).
+scene shows it) is written to demo_output/contact_sheet.png. Last, a small 3D scene (a cube crossing the
+frame, a camera pushing in) on the timeline drives a VACE shot through Blender's own depth
+(scripts/demo_control.py, demo_output/control_sheet.png). Run with the bpy environment (`make demo`).
 """
 
 from __future__ import annotations
@@ -60,7 +61,15 @@ def direct(server) -> int:
           f"over {stats['ticks']} ticks while jobs ran")
     sheet = demo_sequence.contact_sheet(result, OUT)
     print(f"contact sheet: {sheet.relative_to(REPO)}")
-    return 0 if len(clips) >= 5 and fits else 1
+
+    import demo_control  # beside this script: a 3D animatic drives a VACE shot through its depth
+
+    control = demo_control.direct(addon, OUT)
+    print()
+    for line in demo_control.summary(control):
+        print(line)
+    print(f"control sheet: {demo_control.sheet(control, OUT).relative_to(REPO)}")
+    return 0 if len(clips) >= 5 and fits and control["worst_px"] < 8 else 1
 
 
 if __name__ == "__main__":

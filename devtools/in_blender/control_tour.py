@@ -270,7 +270,7 @@ def tour():
     edit.render.fps, edit.render.fps_base = 24, 1.0
     edit.render.resolution_x, edit.render.resolution_y, edit.render.resolution_percentage = WIDTH, HEIGHT, 100
     edit.frame_start, edit.frame_end = 1, 60
-    cubes = cube_scene.build("Cube Scene", frames=48, fps=24)
+    cubes = cube_scene.build("Cube Scene", frames=48, fps=24, size=(WIDTH, HEIGHT))
     cubes.render.engine = "BLENDER_WORKBENCH"
     editor = edit.sequence_editor_create()
     collection = editor.strips if hasattr(editor, "strips") else editor.sequences

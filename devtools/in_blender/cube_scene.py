@@ -14,11 +14,15 @@ CUBE = "Moving Cube"
 CAMERA = "Dolly Camera"
 
 
-def build(name: str = "Cube Scene", frames: int = 48, fps: int = 24, travel: float = 4.0):
+def build(name: str = "Cube Scene", frames: int = 48, fps: int = 24, travel: float = 4.0,
+          size: tuple[int, int] = (832, 480)):
     """A scene of its own (not the one being edited): the cube moves `travel` units along x over
-    `frames` frames at `fps`, the camera moves in a little; linear keys, so motion is even."""
+    `frames` frames at `fps`, the camera moves in a little; linear keys, so motion is even. `size` is
+    its render size: a scene strip shows the scene at that size, so give it the edit's."""
     scene = bpy.data.scenes.new(name)
     scene.render.fps, scene.render.fps_base = fps, 1.0
+    scene.render.resolution_x, scene.render.resolution_y = size
+    scene.render.resolution_percentage = 100
     scene.frame_start, scene.frame_end = 1, frames
     world = bpy.data.worlds.new(name)
     world.color = (0.05, 0.05, 0.05)

@@ -55,7 +55,7 @@ def setup_shot(addon, scene, reading: str = "depth"):
     props = scene.movie_director
     props.model, props.resolution, props.steps = MODEL, f"{WIDTH}x{HEIGHT}", 2
     props.prompt = "a red toy cube slides across a marble table"
-    cubes = cube_scene.build("Cube Scene", frames=48, fps=24)
+    cubes = cube_scene.build("Cube Scene", frames=48, fps=24, size=(WIDTH, HEIGHT))
     cubes.render.engine = "BLENDER_WORKBENCH"  # the timeline's own picture of the strip, fast
     editor = scene.sequence_editor_create()
     strip = addon.ui.compat.strips(editor).new_scene(name="Animatic", scene=cubes, channel=1, frame_start=1)
