@@ -6,10 +6,10 @@ from __future__ import annotations
 import bpy
 
 from ..common import hints
-from . import addon, operators, panels, panels_shots, preferences, properties, server_control, shots, tick
+from . import addon, control, operators, panels, panels_shots, preferences, properties, server_control, shots, tick
 
 _CLASSES = (*preferences.classes, *properties.classes, *shots.classes, *operators.classes, *panels.classes,
-            *panels_shots.classes)
+            *panels_shots.classes, *control.classes)
 
 
 def register() -> None:
@@ -25,6 +25,8 @@ def register() -> None:
         undo.append(properties.unregister)
         shots.register()
         undo.append(shots.unregister)
+        control.register()
+        undo.append(control.unregister)
         tick.register()
         undo.append(tick.unregister)
     except BaseException:
@@ -41,6 +43,7 @@ def unregister() -> None:
     server_control.stop()
     addon.shutdown_manager()
     tick.reset()
+    control.unregister()
     shots.unregister()
     properties.unregister()
     for cls in reversed(_CLASSES):
