@@ -345,6 +345,8 @@ class JobManager:
             if self._connect() is not None:
                 self._reconnect.succeeded()
         self._handle_cancels()
+        if self._server_cancels.pending() and (self._client is None or self._reconnect.is_down):
+            self._reachable_client()  # reconnect (with backoff) to deliver them, even with nothing else to do
         self._server_cancels.deliver(self._deliver_cancel)
         self._check_lost()
         self._submit_pending()

@@ -17,6 +17,8 @@ import pytest
 from blender_movie_director.client.wan2gp_client import Wan2GPClient
 from blender_movie_director.common.enums import JobState
 from blender_movie_director.common.errors import GenerationFailedError, InvalidSettingsError
+from blender_movie_director.common.job_lookup import ServerJobState
+from blender_movie_director.common.messages import JobStatus
 from blender_movie_director.common.settings import parse_settings
 from blender_movie_director.jobs import journal
 from blender_movie_director.jobs.manager import JobManager
@@ -248,6 +250,71 @@ def test_the_first_job_after_an_idle_restart_is_not_sent_down_the_dead_connectio
         manager.stop()
         if server is not fresh_server:
             server.stop()
+
+
+def test_a_stalled_job_is_cancelled_on_the_server_once_it_answers(fresh_server, tmp_path: Path) -> None:
+    """The client gives up on a job of a hung server: when the server wakes up, it is told to stop, so
+    it neither finishes a clip nobody fetches nor holds the GPU."""
+    manager = JobManager(fresh_server.url, poll_interval=0.05, stall_seconds=2.0)
+    try:
+        settings = parse_settings({**SHOT, "num_inference_steps": 200}).resolved_for(_model("t2v_1.3B"))
+        record = manager.submit(settings, Slot(scene="Scene", channel=2, frame_start=1, frames=17), tmp_path / "clips",
+                                simulation={"step_seconds": 0.05})
+        wait_until(lambda: (manager.get(record.id).status or JobStatus(job_id="", state=JobState.QUEUED)).step, 30,
+                   "the job to run")
+        os.kill(fresh_server.pid, signal.SIGSTOP)
+        try:
+            elapsed = wait_until(lambda: manager.get(record.id).state.is_terminal, 30, "the client to give up")
+            failed = manager.get(record.id)
+            assert failed.state is JobState.FAILED and "stopped answering" in failed.error + failed.error_hint
+        finally:
+            os.kill(fresh_server.pid, signal.SIGCONT)
+        woke = time.monotonic()
+        wait_until(lambda: record.server_job_id in manager.server_cancels.delivered, 30,
+                   "the cancel to reach the server")
+        with Wan2GPClient(fresh_server.url, client_id=manager.client_id) as client:
+            wait_until(lambda: client.job_result(record.server_job_id)[0].state is ServerJobState.CANCELLED, 10,
+                       "the server to stop the job")
+            assert not client.server_status().busy
+        print(f"\nhung server → job failed {elapsed:.1f} s after SIGSTOP; cancelled on the server "
+              f"{time.monotonic() - woke:.1f} s after SIGCONT")
+    finally:
+        manager.stop()
+
+
+def test_retry_fetches_the_attempt_the_server_finished_after_all(fresh_server, tmp_path: Path) -> None:
+    """The client gave up (the server hung), closed before it could cancel; the server woke and finished
+    the job. Retry in a new session takes that clip, with its seed, instead of rendering it again."""
+    journal_file = tmp_path / "clips" / "film.journal.json"
+    first = JobManager(fresh_server.url, poll_interval=0.05, stall_seconds=2.0)
+    settings = parse_settings({**SHOT, "num_inference_steps": 60}).resolved_for(_model("t2v_1.3B"))
+    record = first.submit(settings, Slot(scene="Scene", channel=2, frame_start=1, frames=17), tmp_path / "clips",
+                          simulation={"step_seconds": 0.05}, project=journal_file)
+    wait_until(lambda: (first.get(record.id).status or JobStatus(job_id="", state=JobState.QUEUED)).step, 30,
+               "the job to run")
+    os.kill(fresh_server.pid, signal.SIGSTOP)
+    try:
+        wait_until(lambda: first.get(record.id).state is JobState.FAILED, 30, "the client to give up")
+        first.stop()  # Blender closed: the cancel for the hung server was never delivered
+    finally:
+        os.kill(fresh_server.pid, signal.SIGCONT)
+    with Wan2GPClient(fresh_server.url, client_id=first.client_id) as client:
+        wait_until(lambda: client.job_result(record.server_job_id)[0].state is ServerJobState.SUCCEEDED, 30,
+                   "the server to finish the job nobody waits for")
+    second = JobManager(fresh_server.url, poll_interval=0.05)
+    second.client_id = first.client_id  # the same add-on (it keeps its id in its user folder)
+    try:
+        (failed,) = second.load_journal(journal_file)
+        again = second.retry(failed.id)
+        assert again.settings.seed == record.settings.seed and again.retry_of == record.server_job_id
+        wait_until(lambda: second.get(again.id).state.is_terminal, 30, "the retry")
+        fetched = second.get(again.id)
+        assert fetched.state is JobState.SUCCEEDED and fetched.result.seed == record.settings.seed
+        assert fetched.server_job_id == record.server_job_id  # the first attempt's clip
+        renders = [p for p in (tmp_path / "server_out").glob("*.mp4") if not p.name.endswith(".partial.mp4")]
+        assert len(renders) == 1, renders
+    finally:
+        second.stop()
 
 
 def _states(manager: JobManager, ids: list[str]) -> str:
