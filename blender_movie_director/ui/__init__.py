@@ -6,10 +6,22 @@ from __future__ import annotations
 import bpy
 
 from ..common import hints
-from . import addon, control, operators, panels, panels_shots, preferences, properties, server_control, shots, tick
+from . import (
+    addon,
+    control,
+    operators,
+    panels,
+    panels_shots,
+    preferences,
+    properties,
+    server_control,
+    shots,
+    studio,
+    tick,
+)
 
 _CLASSES = (*preferences.classes, *properties.classes, *shots.classes, *operators.classes, *panels.classes,
-            *panels_shots.classes, *control.classes)
+            *panels_shots.classes, *control.classes, *studio.classes)
 
 
 def register() -> None:
@@ -27,6 +39,8 @@ def register() -> None:
         undo.append(shots.unregister)
         control.register()
         undo.append(control.unregister)
+        studio.register()  # looks, cast, finishing, library
+        undo.append(studio.unregister)
         tick.register()
         undo.append(tick.unregister)
     except BaseException:
@@ -43,6 +57,7 @@ def unregister() -> None:
     server_control.stop()
     addon.shutdown_manager()
     tick.reset()
+    studio.unregister()
     control.unregister()
     shots.unregister()
     properties.unregister()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import bpy
-from bpy.props import BoolProperty, EnumProperty, FloatProperty, StringProperty
+from bpy.props import BoolProperty, CollectionProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from ..common.addresses import DEFAULT_URL
 from ..jobs.manager import DEFAULT_SERVER_WAIT
-from . import login
+from . import login, presets
 from .addon import ADDON_PACKAGE
 
 
@@ -51,6 +51,8 @@ class MOVIE_DIRECTOR_preferences(bpy.types.AddonPreferences):
                                unit="TIME_ABSOLUTE", update=_server_wait_changed,
                                description="How long queued jobs wait for a server that does not answer (it is "
                                            "restarting; real Wan2GP takes minutes to start) before they fail")
+    user_presets: CollectionProperty(type=presets.MOVIE_DIRECTOR_user_preset)  # style presets (ui/presets.py)
+    preset_index: IntProperty(name="Preset")
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
@@ -71,6 +73,9 @@ class MOVIE_DIRECTOR_preferences(bpy.types.AddonPreferences):
         row.prop(self, "poll_interval")
         row.prop(self, "connect_timeout")
         layout.prop(self, "server_wait")
+        box = layout.box()
+        box.label(text="Style Presets", icon="COLOR")
+        presets.draw_manager(box, self)
 
 
-classes = (MOVIE_DIRECTOR_preferences, *login.classes)
+classes = (*presets.preference_classes, MOVIE_DIRECTOR_preferences, *login.classes)

@@ -135,7 +135,9 @@ class MOVIE_DIRECTOR_scene_settings(bpy.types.PropertyGroup):
         if self.use_guidance:
             settings["guidance_scale"] = self.guidance
         settings.update(overrides)
-        return settings
+        from . import looks  # the look of the shot: preset, LoRAs, cast (ui/looks.py)
+
+        return looks.apply_look(self.id_data, settings)
 
 
 classes = (MOVIE_DIRECTOR_scene_settings,)

@@ -13,7 +13,7 @@ import bpy
 from ..common.errors import PlacementError
 from ..common.messages import JobResult
 from ..jobs.records import JobRecord, Slot
-from . import compat, placement, timing
+from . import compat, placement, result_links, timing
 
 MAX_CHANNEL = 128
 PLACEHOLDER_COLOR = (0.25, 0.25, 0.32)
@@ -94,10 +94,15 @@ def place_result(record: JobRecord) -> list[str]:
     path = Path(result.video_path)
     if not path.is_file():
         raise PlacementError(f"the clip vanished from {path} before it could be placed")
-    extras = placement.placeholder_extras(find_placeholder(scene, record.id))
+    placeholder = find_placeholder(scene, record.id)
+    extras = placement.placeholder_extras(placeholder)
+    source = result_links.source_of(placeholder)  # the strip it was made for (a finish, a sound for a clip)
     slot = remove_placeholder(record)
-    if path.suffix.lower() in SOUND_SUFFIXES:  # a sound model's output: nothing to look at, a sound strip
-        return [place_sound(scene, record, result, path, slot)]
+    if path.suffix.lower() in SOUND_SUFFIXES or result_links.is_sound_only(record):  # sound: a sound strip
+        sound_name = place_sound(scene, record, result, path, slot)
+        if source:
+            compat.all_strips(scene.sequence_editor)[sound_name][result_links.SOURCE_TAG] = source
+        return [sound_name]
     editor = editor_of(scene)
     collection = compat.strips(editor)
     frames = slot.frames if slot.frames > 0 else STILL_FRAMES  # scene frames: the clip is retimed to fill them
@@ -117,6 +122,8 @@ def place_result(record: JobRecord) -> list[str]:
         timing.fit_to_slot(scene, strip, frames, channel)  # plays at real speed, first to last frame in the slot
     write_metadata(strip, record, result)
     placement.tag(strip, extras, frames)
+    if source:
+        strip[result_links.SOURCE_TAG] = source
     placed = [strip.name]
     if result.has_audio:
         sound_channel = free_channel(scene, channel + timing.channels_needed(result.frames, frames),
@@ -164,6 +171,7 @@ def write_metadata(strip, record: JobRecord, result: JobResult) -> None:
     # the full settings as sent (media paths included), for Regenerate / Variation
     original = record.settings.model_copy(update={"seed": result.seed})
     strip["bmd_settings"] = original.model_dump_json()
+    result_links.tag(strip, record)  # its look, cast, LoRAs, and what it finished
 
 
 def settings_json_of(strip) -> dict:

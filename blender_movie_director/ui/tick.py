@@ -14,7 +14,7 @@ from bpy.app.handlers import persistent
 from ..common.enums import JobState
 from ..common.errors import PlacementError
 from ..jobs.records import JobChanged, JobRecord, ServerChanged
-from . import addon, placeholders, projects, sequencer
+from . import addon, library, placeholders, projects, sequencer
 
 _placed: set[str] = set()
 _waiting: dict[str, JobRecord] = {}  # succeeded, not yet placed (Blender was busy)
@@ -55,6 +55,7 @@ def _on_job(record: JobRecord) -> None:
         return
     if record.state is JobState.SUCCEEDED:
         _waiting[record.id] = record
+        library.remember(record)  # every clip of the project stays in its library (ui/library.py)
     elif record.state in (JobState.FAILED, JobState.CANCELLED, JobState.INTERRUPTED):
         _placed.add(record.id)
         sequencer.remove_placeholder(record)
