@@ -217,3 +217,34 @@ def test_a_model_without_that_reading_or_a_mask_is_refused_before_anything_rende
     with pytest.raises(errors.InvalidSettingsError, match="does not take a control video"):
         shot.queue_control_shot(scene, shot.control_of(strip), "as_is", model_id="t2v_1.3B")
     assert not addon.ui.control.tasks.tasks() or all(t.label != "anything" for t in addon.ui.control.tasks.tasks())
+
+
+def test_a_scene_and_camera_without_a_strip_make_a_shot_at_the_playhead_at_true_speed(addon, scene, drive,
+                                                                                       cleanup_scenes) -> None:
+    """Generate with Control with no strip active: the Control panel's 3D scene (24 fps, 48 frames) at the
+    playhead of a 30 fps edit is a 2 s shot of 60 frames; control frame k is the 3D scene at the instant
+    the clip shows it."""
+    frames.prepare(scene, WIDTH, HEIGHT)
+    scene.render.fps = 30
+    props = scene.movie_director
+    props.model, props.resolution, props.steps, props.channel = MODEL, f"{WIDTH}x{HEIGHT}", 2, 2
+    props.prompt = "a cube crosses the frame"
+    cubes = cube_scene.build("Cube Scene", frames=48, fps=24, size=(WIDTH, HEIGHT))
+    scene.sequence_editor_create()
+    scene.frame_current = 20
+    control = scene.movie_director_control
+    control.scene, control.camera, control.reading = cubes, cubes.camera, "edges"
+    assert bpy.ops.movie_director.control_shot() == {"FINISHED"}
+    manager = addon.ui.addon.manager()
+    drive(lambda: all(r.state.is_terminal for r in manager.jobs()) and not addon.ui.tick._waiting, timeout=120)
+    record = manager.get(addon.ui.control.shot.last_jobs[-1])
+    assert record.state.value == "succeeded", record.error
+    assert (record.slot.frame_start, record.slot.frames, record.settings.video_length) == (20, 60, 33)
+    assert record.settings.extra["video_prompt_type"] == "V"  # VACE reads Blender's own lines as they are
+    lines = gray(Path(record.settings.video_guide))
+    for k in (0, 8, 16, 24, 32):  # the cube's outline: a thin white line around where the camera sees it
+        x, y = cube_scene.cube_at(cubes, 1 + k * 47 / 32)
+        got = bright_centre(lines[k], 100)
+        assert abs(got[0] - x * WIDTH) < 5 and abs(got[1] - y * HEIGHT) < 5, (k, got)
+        assert (lines[k] > 100).mean() < 0.05  # lines, not a filled silhouette
+    control.scene = None

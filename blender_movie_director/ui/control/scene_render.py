@@ -235,7 +235,8 @@ def _lines_settings(scene, height: int, made: list) -> None:
     scene.world = world
     black = bpy.data.materials.new(WORK_NAME)
     made.append(black)
-    black.use_nodes = True
+    if black.node_tree is None:  # 4.x; 5.0 materials always have their nodes
+        black.use_nodes = True
     nodes = black.node_tree.nodes
     nodes.clear()
     emission = nodes.new("ShaderNodeEmission")
