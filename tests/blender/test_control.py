@@ -248,3 +248,17 @@ def test_a_scene_and_camera_without_a_strip_make_a_shot_at_the_playhead_at_true_
         assert abs(got[0] - x * WIDTH) < 5 and abs(got[1] - y * HEIGHT) < 5, (k, got)
         assert (lines[k] > 100).mean() < 0.05  # lines, not a filled silhouette
     control.scene = None
+
+
+def test_a_control_that_finishes_after_another_file_was_opened_queues_nothing(addon, scene) -> None:
+    """The render outlives opening another file (its timer is persistent): the shot is not queued into
+    a scene of the other file that happens to have the same name."""
+    errors = pytest.importorskip(f"{addon.__name__}.common.errors")
+    shot = addon.ui.control.shot
+    planned = addon.common.control.plan(addon.ui.queueing.known_models()[MODEL], "depth")
+    gone = {"scene": scene.name, "pointer": scene.as_pointer() + 1, "model": MODEL, "prompt": "x", "frames": 17,
+            "letters": "V", "frame_start": 1, "slot_frames": 24, "channel": 2, "label": "x", "extra": {}, "plan": ""}
+    before = len(addon.ui.addon.manager().jobs())
+    with pytest.raises(errors.QueueError, match="another file was opened"):
+        shot._queue(gone, [Path("control.mp4")], planned)
+    assert len(addon.ui.addon.manager().jobs()) == before

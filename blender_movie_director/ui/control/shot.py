@@ -141,7 +141,7 @@ def queue_control_shot(edit: bpy.types.Scene, control: Control, reading: Control
             videos[-1].update(first=float(control.frame_start), step=timeline_step)
         spec = {"width": width, "height": height, "fps": float(model.fps), "frames": frames, "first": first,
                 "step": step, "videos": videos}
-        shot = {"scene": edit.name, "model": model.id, "prompt": prompt, "frames": frames, "letters": how.letters,
+        shot = {"scene": edit.name, "pointer": edit.as_pointer(), "model": model.id, "prompt": prompt, "frames": frames, "letters": how.letters,
                 "frame_start": control.frame_start, "slot_frames": control.slot_frames, "channel": control.channel + 1,
                 "label": label or f"{how.reading.label} · {prompt}"[:queueing.LABEL_CHARS],
                 "extra": dict(extra_settings or {}), "plan": how.describe()}
@@ -158,8 +158,9 @@ def queue_control_shot(edit: bpy.types.Scene, control: Control, reading: Control
 def _queue(shot: dict[str, Any], paths: list[Path], how: ControlPlan) -> None:
     """The control is rendered: queue the shot over its range (main thread)."""
     edit = bpy.data.scenes.get(shot["scene"])
-    if edit is None:
-        raise QueueError(f"the scene '{shot['scene']}' is gone", hint="generate the shot again")
+    if edit is None or edit.as_pointer() != shot["pointer"]:  # deleted, or another file opened (saving is fine)
+        raise QueueError(f"the scene '{shot['scene']}' is gone (another file was opened?): the shot was not queued",
+                         hint="open the project again and press Generate with Control")
     props = edit.movie_director
     settings = props.to_settings(model_type=shot["model"], prompt=shot["prompt"], video_length=shot["frames"],
                                  video_guide=str(paths[0]), **shot["extra"])

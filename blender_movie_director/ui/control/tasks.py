@@ -232,8 +232,8 @@ def _forget_old() -> None:
 
 
 def _ensure_timer() -> None:
-    if not bpy.app.timers.is_registered(tick):
-        bpy.app.timers.register(tick, first_interval=POLL_SECONDS)
+    if not bpy.app.timers.is_registered(tick):  # persistent: a render outlives opening another file
+        bpy.app.timers.register(tick, first_interval=POLL_SECONDS, persistent=True)
 
 
 def _redraw() -> None:
