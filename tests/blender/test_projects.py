@@ -77,10 +77,9 @@ def test_reopening_and_saving_never_places_a_clip_twice(addon, scene, drive, tmp
         settle(addon, drive)
         assert [s["bmd_job_id"] for s in clips()] == [record.id], f"cycle {cycle}: {[s.name for s in clips()]}"
     # placed but not saved, then Blender died: the file on disk lacks it, so it is placed again, once
-    bpy.context.scene.sequence_editor.strips_all[clips()[0].name].select = True
+    editor = bpy.context.scene.sequence_editor
     for strip in list(clips()):
-        (bpy.context.scene.sequence_editor.strips if hasattr(bpy.context.scene.sequence_editor, "strips")
-         else bpy.context.scene.sequence_editor.sequences).remove(strip)
+        (editor.strips if hasattr(editor, "strips") else editor.sequences).remove(strip)
     bpy.ops.wm.save_mainfile()  # saved without the clip: the user deleted it on purpose
     new_session(addon)
     bpy.ops.wm.open_mainfile(filepath=path)
@@ -195,8 +194,12 @@ CRASHING_BLENDER = textwrap.dedent("""
     record = scripting.queue_job("rendered while Blender crashed", model="t2v_1.3B", frames=17, frame=5, channel=2,
                                  resolution="448x256", num_inference_steps=60, simulation={"step_seconds": 0.05})
     manager = addon.ui.addon.manager()
-    drive(addon, lambda: (manager.get(record.id).status is not None and (manager.get(record.id).status.step or 0) >= 3),
-          timeout=60)
+    try:
+        drive(addon, lambda: (manager.get(record.id).status is not None
+                              and (manager.get(record.id).status.step or 0) >= 3), timeout=60)
+    except TimeoutError:
+        print("job:", manager.get(record.id), "server:", manager.server, file=sys.stderr)
+        raise
     bpy.ops.wm.save_mainfile()
     record = manager.get(record.id)
     print(json.dumps({"id": record.id, "server_job_id": record.server_job_id, "seed": record.settings.seed}), flush=True)
