@@ -26,14 +26,14 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 
 def finish_settings(source: str | Path, operation: FinishOperation | str, *, like: GenerationSettings | None = None,
                     **options: Any) -> GenerationSettings:
-    """Settings for finishing the clip at `source`: those of the clip (`like`, e.g. from its sidecar)
-    when known, else a plain description of it; `options` are FinishSpec's (scale, upscaler, fps,
-    sound_prompt, source_job_id …)."""
+    """Settings for finishing the clip at `source`: those of the clip (`like`, e.g. from its sidecar; its
+    own media stay in the record but never travel: only the clip is uploaded) when known, else a plain
+    description of it; `options` are FinishSpec's (scale, upscaler, fps, sound_prompt, source_job_id …)."""
     path = Path(source)
     spec = FinishSpec(operation=FinishOperation(operation), source=path, source_name=path.name, **options)
     if like is None:
         like = GenerationSettings(model_type="clip", prompt=path.stem or "clip")
-    return like.without_media().model_copy(update={"finish": spec})
+    return like.model_copy(update={"finish": spec})
 
 
 def submit_finish(client: Any, settings: GenerationSettings, *, output_dir: Path,

@@ -39,7 +39,7 @@ def clip_settings(strip) -> GenerationSettings:
         try:
             settings = GenerationSettings.model_validate_json(raw)
             seed = int(strip.get("bmd_seed", settings.seed))
-            return settings.without_media().model_copy(update={"seed": seed if seed >= 0 else -1, "finish": None})
+            return settings.model_copy(update={"seed": seed if seed >= 0 else -1, "finish": None})
         except ValueError:
             pass
     return GenerationSettings(model_type=str(strip.get("bmd_model") or "clip"), prompt=strip.name or "clip")

@@ -19,6 +19,9 @@ def tag(strip, record: JobRecord) -> None:
     """Link a placed result to what it was made from, and say what it is (bmd_* metadata)."""
     settings = record.settings
     if settings.finish is not None:
+        # Regenerate and Variation make the shot again: its own settings, without the finishing
+        seed = int(strip.get("bmd_seed", settings.seed))
+        strip["bmd_settings"] = settings.model_copy(update={"finish": None, "seed": seed}).model_dump_json()
         strip["bmd_finish"] = settings.finish.operation.value
         strip["bmd_finish_of"] = settings.finish.source_name
         if settings.finish.source_strip:

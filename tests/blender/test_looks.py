@@ -190,6 +190,13 @@ def test_upscale_and_smooth_land_above_their_source(addon, scene, drive) -> None
     assert up["bmd_resolution"] == "896x512" and source["bmd_resolution"] == "448x256"
     assert up["bmd_seed"] == source["bmd_seed"] and up["bmd_prompt"] == source["bmd_prompt"]
     assert stream_facts(Path(bpy.path.abspath(up.filepath)))["size"] == (896, 512)
+    assert "finish" not in json.loads(up["bmd_settings"]) or json.loads(up["bmd_settings"])["finish"] is None
+    scene.sequence_editor.active_strip = up  # Regenerate on a finished clip makes its shot again
+    assert bpy.ops.movie_director.regenerate(variation=False) == {"FINISHED"}
+    drive(jobs_finished(addon))
+    assert not errors(addon)
+    again = [s for s in generated(scene) if s.get("bmd_prompt") == "a harbour at dusk" and not s.get("bmd_finish")]
+    assert len(again) == 2 and {s["bmd_seed"] for s in again} == {source["bmd_seed"]}
 
     scene.sequence_editor.active_strip = source
     assert bpy.ops.movie_director.smooth_strip() == {"FINISHED"}  # to the scene's 24 fps
