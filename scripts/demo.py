@@ -7,7 +7,10 @@ frame shot; a shot that extends the one before; three takes of one shot, one kep
 saved, the strips are listed, and a contact sheet (each shot's first, middle and last frame as the
 scene shows it) is written to demo_output/contact_sheet.png. Last, a small 3D scene (a cube crossing the
 frame, a camera pushing in) on the timeline drives a VACE shot through Blender's own depth
-(scripts/demo_control.py, demo_output/control_sheet.png). Run with the bpy environment (`make demo`).
+(scripts/demo_control.py, demo_output/control_sheet.png). Between the two, a preset of the user's own, two
+LoRAs and a cast member on a reference-image model make one more shot, which is upscaled, smoothed and given
+sound, and the library lists every clip and places one again (scripts/demo_looks.py). Run with the bpy
+environment (`make demo`).
 """
 
 from __future__ import annotations
@@ -62,6 +65,13 @@ def direct(server) -> int:
     sheet = demo_sequence.contact_sheet(result, OUT)
     print(f"contact sheet: {sheet.relative_to(REPO)}")
 
+    import demo_looks  # beside this script: a preset, two LoRAs, a cast member; finishing; the library
+
+    looks = demo_looks.show(addon, OUT)
+    print()
+    for line in demo_looks.lines(looks):
+        print(line)
+
     import demo_control  # beside this script: a 3D animatic drives a VACE shot through its depth
 
     control = demo_control.direct(addon, OUT)
@@ -69,7 +79,7 @@ def direct(server) -> int:
     for line in demo_control.summary(control):
         print(line)
     print(f"control sheet: {demo_control.sheet(control, OUT).relative_to(REPO)}")
-    return 0 if len(clips) >= 5 and fits and control["worst_px"] < 8 else 1
+    return 0 if len(clips) >= 5 and fits and control["worst_px"] < 8 and len(looks["finished"]) == 3 else 1
 
 
 if __name__ == "__main__":
