@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bpy
 
-from ..common.enums import JobState, ModelGroup
+from ..common.enums import JobState, ModelGroup, OutputKind
 from . import addon, compat, properties, server_control, text_block, tick, timing
 from .operators import from_strips, generate, generate_from_text_strips, image_to_video, manage_jobs, regenerate, server
 from .projects import journal_path
@@ -70,7 +70,8 @@ class MOVIE_DIRECTOR_PT_generate(_DirectorPanel, bpy.types.Panel):
         row = layout.row(align=True)
         row.prop(props, "use_seconds", text="Seconds" if props.use_seconds else "Frames", toggle=True)
         row.prop(props, "seconds" if props.use_seconds else "frames", text="")
-        if model is not None:  # scene time and the model's frames, e.g. 2.0 s = 33 frames at 16 fps → 48 at 24 fps
+        if model is not None and model.output is OutputKind.VIDEO and model.fps:
+            # scene time and the model's frames, e.g. 2.0 s = 33 frames at 16 fps → 48 frames at 24 fps
             shot = timing.panel_timing(context.scene, model)
             layout.label(text=shot.describe(), icon="TIME" if shot.fits else "ERROR")
             if not shot.fits:

@@ -313,6 +313,11 @@ def test_variations_stack_above_and_keep_moves_the_others_to_takes(addon, scene,
     keep = next(c for c in takes if c.name.endswith("v3"))
     others = [Path(bpy.path.abspath(c["bmd_output"])) for c in takes if c != keep]
     scene.sequence_editor.active_strip = keep
+    panel = RecordingLayout()
+    assert bpy.types.MOVIE_DIRECTOR_PT_clip.poll(bpy.context)
+    bpy.types.MOVIE_DIRECTOR_PT_clip.draw(SimpleNamespace(layout=panel), bpy.context)
+    assert {"movie_director.extend", "movie_director.variations", "movie_director.keep_take"} <= set(panel.operators())
+    assert "Take 3 of 4" in panel.texts()
     assert bpy.ops.movie_director.keep_take() == {"FINISHED"}
     (kept,) = clips(scene)
     assert kept.name == "a kite over the dunes" and kept.channel == channels[0]  # down where the first take was
