@@ -340,8 +340,37 @@ def tour():
     report["cancelled"] = {**task_facts(second), "jobs_queued_after": len(manager().jobs()) - jobs_before}
     step("second render cancelled", task=report["cancelled"])
 
+    # -- a movie strip (the control just made, as a phone video would be) masked by a second strip: VACE
+    #    inpaints inside the mask; both render in the background as the timeline plays them
+    control_file = report["shot"]["control"]
+    edit.frame_end = 120
+    phone = collection.new_movie(name="phone", filepath=control_file, channel=4, frame_start=60, fit_method="FIT")
+    matte = collection.new_movie(name="matte", filepath=control_file, channel=5, frame_start=60, fit_method="FIT")
+    editor.active_strip = phone
+    edit.movie_director_control.reading = "as_is"
+    edit.movie_director_control.mask_strip = matte.name
+    masked_task, _ = press_control_shot()
+    yield Wait(lambda: not masked_task.running, 120, "the masked control to render")
+    if masked_task.state != "done":
+        raise RuntimeError(f"the masked control render ended {masked_task.state}: {masked_task.error}")
+    masked_id = shot.last_jobs[-1]
+    yield Wait(lambda: manager().get(masked_id).state.is_terminal and ui("tick").is_placed(masked_id), 120,
+               "the masked shot to be placed")
+    masked = manager().get(masked_id)
+    masked_clip = next((s for s in (editor.strips_all if hasattr(editor, "strips_all") else editor.sequences_all)
+                        if s.get("bmd_job_id") == masked_id and "bmd_model" in s), None)
+    report["masked"] = {
+        "task": task_facts(masked_task), "state": masked.state.value, "error": masked.error,
+        "letters": masked.settings.extra.get("video_prompt_type"), "control": str(masked.settings.video_guide),
+        "mask": str(masked.settings.video_mask), "clip": bpy.path.abspath(masked_clip.filepath) if masked_clip else "",
+        "strip": [phone.frame_final_start, phone.frame_final_duration],
+        "placed": [masked_clip.frame_final_start, masked_clip.frame_final_duration] if masked_clip else None}
+    edit.movie_director_control.mask_strip = ""
+    step("masked movie shot placed", masked=report["masked"])
+
     # -- the same render in this process, as the bpy module does it: the press blocks the window
     tasks = ui("control.tasks")
+    editor.active_strip = strip
     edit.movie_director_control.reading = "depth"
     tasks.FORCE_IN_PROCESS = True
     try:

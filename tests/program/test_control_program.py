@@ -124,3 +124,17 @@ def test_cancel_ends_the_background_render_and_queues_nothing(report):
     assert 0 < cancelled["done"] < cancelled["total"], cancelled  # halfway
     assert cancelled["jobs_queued_after"] == 0
     assert not Path(cancelled["outputs"][0]).exists()
+
+
+def test_a_movie_strip_masked_by_a_second_strip_reaches_vace_as_inpainting(report):
+    masked = report["masked"]
+    assert masked["task"]["in_background"] and masked["state"] == "succeeded", masked
+    assert masked["letters"] == "MVA" and Path(masked["mask"]).is_file(), masked
+    assert masked["placed"] == masked["strip"]  # over the movie strip
+    control, mask, clip = gray(masked["control"]), gray(masked["mask"]), gray(masked["clip"])
+    assert len(control) == len(mask) == len(clip)
+    outside, inside = mask < 20, mask > 200
+    assert inside.mean() > 0.01 and outside.mean() > 0.5
+    # outside the mask the clip is the video itself; inside (the cube), made anew
+    assert np.abs(clip - control)[outside].mean() < 6
+    assert np.abs(clip - control)[inside].mean() > 20
