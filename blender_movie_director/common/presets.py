@@ -152,8 +152,8 @@ def apply_preset(preset: StylePreset, settings: Mapping[str, Any], *,
     if preset.guidance is not None and result.get("guidance_scale") is None:
         result["guidance_scale"] = preset.guidance
     offered = set(resolutions) if resolutions is not None else None
-    if preset.resolution and not result.get("resolution") and "video_length" in result \
-            and (offered is None or preset.resolution in offered):
+    if preset.resolution and not result.get("resolution") and "duration_seconds" not in result \
+            and (offered is None or preset.resolution in offered):  # sound has no picture size
         result["resolution"] = preset.resolution
     result["preset"] = PresetUse(name=preset.name, prompt=prompt, negative_prompt=negative).model_dump()
     return result

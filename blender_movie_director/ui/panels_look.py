@@ -21,6 +21,15 @@ class _DirectorPanel:
 class MOVIE_DIRECTOR_PT_look(_DirectorPanel, bpy.types.Panel):
     bl_label = "Look"
     bl_parent_id = "MOVIE_DIRECTOR_PT_generate"
+    bl_options = {"DEFAULT_CLOSED"}  # closed, its header still says the look in use
+
+    def draw_header(self, context) -> None:
+        look = context.scene.movie_director_look
+        used = [p.name for p in look.loras if p.use and p.name] if look.lora_model == context.scene.movie_director.model else []
+        said = " · ".join(part for part in (look.preset, f"{len(used)} LoRA{'s' if len(used) != 1 else ''}" if used
+                                            else "") if part)
+        if said:
+            self.layout.label(text=said)
 
     def draw(self, context) -> None:
         layout = self.layout
@@ -69,6 +78,12 @@ class MOVIE_DIRECTOR_PT_presets(_DirectorPanel, bpy.types.Panel):
 class MOVIE_DIRECTOR_PT_cast(_DirectorPanel, bpy.types.Panel):
     bl_label = "Cast"
     bl_parent_id = "MOVIE_DIRECTOR_PT_generate"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw_header(self, context) -> None:
+        members = looks.cast_in_shot(context.scene)
+        if members:
+            self.layout.label(text=", ".join(m.name for m in members)[:40])
 
     def draw(self, context) -> None:
         layout = self.layout

@@ -4,6 +4,8 @@ Class order matters: property groups before what points at them, panels after th
 
 from __future__ import annotations
 
+import bpy
+
 from . import cast, library, looks, loras, panels_look, presets
 from .operators import finish
 
@@ -11,13 +13,31 @@ classes = (*looks.classes, *presets.classes, *loras.classes, *cast.classes, *fin
            *panels_look.classes)
 
 
+def _redraw_when_answered() -> float:
+    """The LoRA lists arrive on a thread of their own: the Director tab is redrawn when one does."""
+    if _lists_changed():
+        for window in getattr(bpy.context.window_manager, "windows", []):
+            for area in window.screen.areas:
+                if area.type == "SEQUENCE_EDITOR":
+                    area.tag_redraw()
+    return 0.5
+
+
+def _lists_changed() -> bool:
+    return bool(loras._lists) and loras.lists().changed()
+
+
 def register() -> None:
     looks.register()
     library.register()
     finish.register_menu()
+    if not bpy.app.timers.is_registered(_redraw_when_answered):
+        bpy.app.timers.register(_redraw_when_answered, first_interval=0.5, persistent=True)
 
 
 def unregister() -> None:
+    if bpy.app.timers.is_registered(_redraw_when_answered):
+        bpy.app.timers.unregister(_redraw_when_answered)
     finish.unregister_menu()
     library.unregister()
     looks.unregister()
