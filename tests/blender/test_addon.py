@@ -83,7 +83,8 @@ def test_generate_places_the_clip_where_it_was_asked(addon, scene, drive, tmp_pa
     assert path.with_suffix(".json").is_file()
     assert strip["bmd_model"] == "t2v_1.3B" and strip["bmd_prompt"] == "a lighthouse at dusk"
     assert (strip["bmd_frames"], strip["bmd_fps"], strip["bmd_resolution"], strip["bmd_steps"]) == (17, 16.0, "448x256", 4)
-    assert strip["bmd_seed"] >= 0 and strip["bmd_server_job_id"] and strip["bmd_output"] == str(path)
+    assert strip["bmd_seed"] >= 0 and strip["bmd_server_job_id"] and Path(bpy.path.abspath(strip["bmd_output"])) == path
+    assert strip.filepath.startswith("//movie_director/")  # relative: the project folder can move
     assert not [s for s in strips(scene) if s.get("bmd_placeholder")]
 
 
@@ -322,7 +323,8 @@ def test_reopening_after_a_crash_places_finished_clips_and_offers_retry(addon, s
     addon.ui.addon.shutdown_manager()  # a new Blender session: nothing in memory
     addon.ui.tick.reset()
     running = done.model_copy(update={"id": "interrupted1", "state": type(done.state)("running"), "result": None,
-                                      "placed": False, "server_job_id": "neverreached01"})  # the server never had it
+                                      "placed": False, "server_job_id": "neverreached01",  # the server never had it
+                                      "slot": done.slot.model_copy(update={"channel": 6})})  # its placeholder comes back
     journal.write(done.project, [done.model_copy(update={"placed": False}), running])
 
     bpy.ops.wm.open_mainfile(filepath=bpy.data.filepath)  # load_post reads the journal
