@@ -316,3 +316,27 @@ def test_the_password_is_never_written_to_a_file(addon, scene, tmp_path: Path) -
     finally:
         addon.ui.login.set_password("")
         prefs.server_user = ""
+
+
+def test_save_as_elsewhere_takes_the_unsaved_work_along(addon, scene, drive, tmp_path: Path) -> None:
+    first, second = tmp_path / "one", tmp_path / "two"
+    first.mkdir()
+    second.mkdir()
+    bpy.ops.wm.save_as_mainfile(filepath=str(first / "a.blend"))
+    saved = shot(addon, "saved with a.blend")
+    drive(jobs_finished(addon))
+    bpy.ops.wm.save_mainfile()  # this clip is in a.blend: it stays a.blend's
+    unsaved = shot(addon, "placed after the last save", frame=40)
+    drive(jobs_finished(addon))
+    bpy.ops.wm.save_as_mainfile(filepath=str(second / "b.blend"))
+    by_job = {s["bmd_job_id"]: s for s in clips()}
+    assert by_job[unsaved.id].filepath.startswith("//movie_director/")
+    assert clip_file(by_job[unsaved.id]).parent == second / "movie_director"
+    assert clip_file(by_job[saved.id]).is_file()  # still a.blend's clip, linked from b.blend
+    assert journal_ids(second / "movie_director" / "b.journal.json") == {unsaved.id}
+    assert journal_ids(first / "movie_director" / "a.journal.json") == {saved.id}
+    new_session(addon)
+    bpy.ops.wm.open_mainfile(filepath=str(second / "b.blend"))
+    settle(addon, drive)
+    assert sorted(s["bmd_job_id"] for s in clips()) == sorted([saved.id, unsaved.id])
+    assert all(clip_file(s).is_file() for s in clips())
