@@ -11,7 +11,7 @@ demo:
 
 # lint and types, the client and server suites, then the add-on in the bpy module 4.2 LTS, 4.5 LTS and
 # 5.0, then the extension zips built, validated and installed by each of those Blenders (wheels from
-# PyPI, cached in build/)
+# PyPI, cached in build/), the real program, and last the benchmark's quick run (fails on a crash only)
 test:
 	bash scripts/setup.sh
 	.venv/client/bin/ruff check .
@@ -25,6 +25,7 @@ test:
 	bash scripts/real_blender.sh
 	.venv/blender-5.0/bin/python scripts/build_extension.py
 	.venv/client/bin/python -m pytest -m program tests/program
+	.venv/client/bin/python scripts/bench.py --quick
 
 # the README's pictures, taken in the real Blender program (Debian's 4.3 in a chroot, on Xvfb): docs/screenshots/
 .PHONY: screenshots
@@ -37,9 +38,12 @@ screenshots:
 setup:
 	bash scripts/setup.sh
 
+# every figure against its reference, measured in the same run (client, server, bpy 5.0, and the real
+# program where scripts/real_blender.sh has set it up); writes build/bench/latest.json.
+# ARGS="--compare old.json" compares with an earlier run; ARGS="--quick" is what `make test` runs
 bench:
-	bash scripts/setup.sh client server
-	.venv/client/bin/python scripts/bench_client.py
+	bash scripts/setup.sh client server blender-5.0
+	.venv/client/bin/python scripts/bench.py $(ARGS)
 
 # the zips users install: build/extension/dist/*.zip
 extension:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -146,6 +147,13 @@ class GenerationJob:
             fields["progress"] = max(fields["progress"], self._last.progress)  # a bar never goes back
         self._last = JobStatus(job_id=self.id, state=state, **fields)
         return self._last
+
+    def when_done(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (on a client thread, or at once) when the server's side of the job ends, with
+        its clip downloaded or not: a waiting worker wakes then instead of at its next poll."""
+        add = getattr(self._gradio_job, "add_done_callback", None)
+        if add is not None:
+            add(lambda _future: callback())
 
     # ------------------------------------------------------------ watchdog
 

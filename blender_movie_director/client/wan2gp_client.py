@@ -54,7 +54,7 @@ from ..common.settings import GenerationSettings, SimulationOptions, parse_setti
 from .attached_job import AttachedJob
 from .clip_store import remove_download_folder
 from .job import GenerationJob, _file_path
-from .transport import is_transport_error, open_gradio_client, probe
+from .transport import is_transport_error, open_gradio_client, probe, quick_status
 
 SMALL_CALL_TIMEOUT = 15.0  # status, models, cancel: answers in milliseconds on a healthy server
 RETRY_PAUSES = (0.2, 0.6)  # seconds before the 2nd and 3rd try of a small call
@@ -108,10 +108,14 @@ class Wan2GPClient:
 
     def connect(self) -> ServerStatus:
         """Probe the server fast, open the job connection, check the API. Returns its status."""
-        answered = probe(self.url, self.connect_timeout, logged_in=self._auth is not None or bool(self._user_headers))
-        if self._auth is not None and answered < 400:
-            raise LoginError(self.url, "This server has no login, but a user and password were given",
-                             hint=hints.hint("no_login"))
+        # one plain request is both the fast probe and the status (a login goes the long way: gradio logs in)
+        quick = quick_status(self.url, self.connect_timeout, self._headers) if self._auth is None else None
+        if quick is None:
+            answered = probe(self.url, self.connect_timeout,
+                             logged_in=self._auth is not None or bool(self._user_headers))
+            if self._auth is not None and answered < 400:
+                raise LoginError(self.url, "This server has no login, but a user and password were given",
+                                 hint=hints.hint("no_login"))
         self._download_dir = tempfile.mkdtemp(prefix="bmd-download-")
         self._gradio = open_gradio_client(self.url, self._download_dir, auth=self._auth, headers=self._headers)
         try:
@@ -120,7 +124,8 @@ class Wan2GPClient:
             if missing:
                 looks_like = " (it looks like Wan2GP's own web UI)" if "/process_tasks" in named else ""
                 raise ApiMismatchError(self.url, f"missing endpoints {', '.join(missing)}{looks_like}")
-            status = self._status = self.server_status()
+            status = self._status = (_parse(ServerStatus, _json_or_none(quick), protocol.SERVER_STATUS)
+                                     if quick is not None else self.server_status())
             if status.api_version.split(".")[0] != API_VERSION.split(".")[0]:
                 raise ApiMismatchError(self.url, f"server API {status.api_version}, this client needs {API_VERSION}")
         except BaseException:
@@ -362,6 +367,13 @@ def _request_error(exc: Exception, prefix: str) -> InvalidRequestError:
     first = exc.errors()[0]
     field = ".".join([prefix, *(str(part) for part in first["loc"])] if prefix else [str(p) for p in first["loc"]])
     return InvalidRequestError(field or prefix or "request", str(first["msg"]).removeprefix("Value error, "))
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
 
 
 def _parse(model: type[BaseModel], data: Any, endpoint: str) -> Any:

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from .enums import MediaInput
 from .errors import InvalidSettingsError
-from .model_info import ModelInfo
+
+if TYPE_CHECKING:  # annotations only: importing this must not load pydantic (the add-on's enable)
+    from .model_info import ModelInfo
 
 
 class ControlReading(str, Enum):

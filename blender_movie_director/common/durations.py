@@ -4,9 +4,12 @@ makes (never silently clamped: 1e9 s is an error, not the model's longest clip).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from .errors import InvalidSettingsError
-from .model_info import ModelInfo
+
+if TYPE_CHECKING:  # annotations only: importing this must not load pydantic (the add-on's enable)
+    from .model_info import ModelInfo
 
 
 def check_seconds(model: ModelInfo, seconds: float) -> int:

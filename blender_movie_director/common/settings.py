@@ -323,3 +323,4 @@ class SimulationOptions(WireModel):
     fail_at_step: int | None = Field(None, ge=1)
     hang_at_step: int | None = Field(None, ge=1)
     exit_at_step: int | None = Field(None, ge=1)
+    pad_output_mb: int | None = Field(None, ge=1, le=4000)  # a clip this much bigger (benchmarks: big downloads)

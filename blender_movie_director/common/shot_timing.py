@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .enums import OutputKind
-from .model_info import ModelInfo
+
+if TYPE_CHECKING:  # annotations only: importing this must not load pydantic (the add-on's enable)
+    from .model_info import ModelInfo
 
 STILL_FRAMES = 48  # how long a still image holds when a shot has no length of its own
 SLIDING_WINDOW_OVERLAP = 5  # Wan2GP's default sliding_window_overlap: frames each window shares with the last

@@ -530,6 +530,7 @@ class JobManager:
         if self.stall_seconds is not None:
             job.stall_seconds = self.stall_seconds
         self._live[record.id] = job
+        job.when_done(self._wake.set)  # its clip is collected the moment it is there, not at the next poll
         self._update(record.id, state=JobState.SUBMITTING, waiting="", server_url=self.url,
                      client_id=str(getattr(client, "client_id", "") or ""))
         self._wait_acknowledged(job)  # keeps the server's queue in the order jobs were asked for

@@ -175,7 +175,21 @@ class DirectorService:
         self.results.keep(reply, output.path, self.registry.owner_of(job_id))  # before it counts as done
         self.registry.finish(job_id, JobState.SUCCEEDED)
         log.info("job %s done in %.2f s: %s", job_id, reply.generation_seconds, output.path.name)
-        return str(output.path), reply.model_dump_json()
+        return str(self._served(output.path, job_id)), reply.model_dump_json()
+
+    def _served(self, path: Path, job_id: str) -> Path:
+        """The clip as gradio hands it out: a hard link in gradio's own folder where that is on the same
+        disk, else the clip itself (which gradio then hashes and copies whole before it answers: about
+        a second per 500 MB)."""
+        if self.upload_root is None:
+            return path
+        link = self.upload_root / "bmd-outputs" / job_id / path.name
+        try:
+            link.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, link)
+        except OSError:
+            return path
+        return link
 
     def _started(self, job_id: str) -> float:
         for record in self.registry.history():
@@ -270,10 +284,14 @@ def build_app(service: DirectorService) -> gr.Blocks:
                       api_name=protocol.GENERATE.strip("/"), concurrency_limit=1, concurrency_id="gpu")
         references.register(service, trigger, text_in, slots, video, text_out)  # /generate_refs: a cast of several
         finishing.register(service, trigger, text_in, video, text_out)  # /finish, on the same GPU queue
-        for fn, inputs in ((service.cancel, [text_in]), (service.server_status, []), (service.models, []),
+        for fn, inputs in ((service.cancel, [text_in]), (service.models, []),
                            (service.model_defaults, [text_in]), (service.loras, [text_in]),
                            (service.jobs, [])):
             trigger.click(fn, inputs, [text_out], api_name=fn.__name__, concurrency_limit=None)
+        # unqueued: a client's connect reads it with one plain POST /gradio_api/run/server_status instead of
+        # a queued call (which gradio_client collects in 50 ms polls)
+        trigger.click(service.server_status, [], [text_out], api_name="server_status", concurrency_limit=None,
+                      queue=False)
         trigger.click(service.job_result, [text_in], [video, text_out], api_name=protocol.JOB_RESULT.strip("/"),
                       concurrency_limit=None)
     app.queue(default_concurrency_limit=None)

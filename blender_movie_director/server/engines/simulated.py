@@ -131,7 +131,7 @@ class SimulatedEngine(Engine):
                 job.progress_step(step, steps, stage)
         job.phase(Phase.DECODING)
         job.phase(Phase.SAVING)
-        return self._write(job, model, settings, media, output_dir, seed)
+        return self._write(job, model, settings, media, output_dir, seed, options)
 
     def _write(
         self,
@@ -141,7 +141,9 @@ class SimulatedEngine(Engine):
         media: dict[MediaInput, Path],
         output_dir: Path,
         seed: int,
+        options: SimulationOptions | None = None,
     ) -> EngineOutput:
+        options = options or SimulationOptions()
         output_dir.mkdir(parents=True, exist_ok=True)
         metadata = {**settings.to_wan2gp(), "seed": seed, "engine": self.name.value,
                     "creation_timestamp": int(time.time())}
@@ -173,8 +175,23 @@ class SimulatedEngine(Engine):
             except RenderCancelled:
                 job.check_cancel()
                 raise
+            if options.pad_output_mb:
+                pad_mp4(path, options.pad_output_mb)
         return EngineOutput(path=path, seed=seed, frames=frames, fps=fps, width=settings.width,
                             height=settings.height, has_audio=model.audio_output and model.output is OutputKind.VIDEO)
+
+
+def pad_mp4(path: Path, megabytes: int) -> None:
+    """Make a clip `megabytes` MB bigger and still playable: a trailing `free` box (ISO BMFF skips it)
+    of incompressible bytes, so that a transfer of it costs what a real clip of that size costs."""
+    size = megabytes * 1024 * 1024
+    block = os.urandom(1024 * 1024)
+    with path.open("ab") as out:
+        out.write((size).to_bytes(4, "big") + b"free")
+        left = size - 8
+        while left > 0:
+            out.write(block[:left])
+            left -= len(block)
 
 
 def look_notes(settings: GenerationSettings) -> list[str]:
