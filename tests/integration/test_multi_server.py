@@ -1,0 +1,124 @@
+"""Issue 17: one queue across several real (simulated) Director servers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from blender_movie_director.client.wan2gp_client import Wan2GPClient
+from blender_movie_director.common.enums import JobState
+from blender_movie_director.common.protocol import new_client_id
+from blender_movie_director.common.settings import SimulationOptions, parse_settings
+from blender_movie_director.jobs.dispatch import ServerPool
+from blender_movie_director.jobs.records import Slot
+from blender_movie_director.jobs.server_pool import ServerEntry
+from devtools.bench.multi_server import SHOT, run_batch, wait_connected
+from tests.conftest import start_test_server
+from tests.waiting import wait_until
+
+pytestmark = pytest.mark.server
+
+
+def _shot(n: int, steps: int, model_type: str = "t2v_1.3B"):
+    return parse_settings({**SHOT, "model_type": model_type, "prompt": f"shot {n}", "num_inference_steps": steps,
+                           "seed": n})
+
+
+def _slot(n: int) -> Slot:
+    return Slot(scene="Scene", channel=2, frame_start=1 + 20 * n, frames=17)
+
+
+def test_eight_jobs_on_two_servers_take_clearly_less_time_than_on_one(tmp_path: Path) -> None:
+    first, second = start_test_server(tmp_path / "a"), start_test_server(tmp_path / "b")
+    try:
+        one, records_one, _ = run_batch([first.url], 8, tmp_path / "one", steps=10, step_seconds=0.1)
+        two, records_two, pool = run_batch([first.url, second.url], 8, tmp_path / "two", steps=10,
+                                           step_seconds=0.1)
+    finally:
+        first.stop()
+        second.stop()
+    assert [r.state for r in records_one] == [JobState.SUCCEEDED] * 8
+    assert [r.state for r in records_two] == [JobState.SUCCEEDED] * 8
+    used = {url for _, url in pool.dispatch_log}
+    assert used == {first.url, second.url}  # both servers rendered
+    assert len(pool.dispatch_log) == 8  # each job sent once
+    assert all(r.server_url in used and r.result is not None and Path(r.result.video_path).exists()
+               for r in records_two)
+    ratio = one / two
+    print(f"8 jobs: one server {one:.2f} s, two servers {two:.2f} s, ratio {ratio:.2f}")
+    assert ratio >= 1.5
+
+
+def test_killing_a_server_mid_run_moves_its_waiting_jobs_and_renders_nothing_twice(tmp_path: Path) -> None:
+    first, second = start_test_server(tmp_path / "a"), start_test_server(tmp_path / "b")
+    pool = ServerPool([ServerEntry(first.url), ServerEntry(second.url)], poll_interval=0.05, connect_grace=3.0)
+    try:
+        pool.start()
+        wait_connected(pool, 60)
+        ids = [pool.submit(_shot(n, 15), _slot(n), tmp_path / "clips",
+                           simulation=SimulationOptions(step_seconds=0.1)).id for n in range(6)]
+        running_on_second = wait_until(
+            lambda: next((i for i in ids if pool.server_of(i) == second.url
+                          and pool.get(i).state is JobState.RUNNING), None), 60, "a job running on the second server")
+        # a job waiting for the second server too (it is sent when the running one is nearly done)
+        wait_until(lambda: sum(1 for i in ids if pool.server_of(i) == second.url) >= 1, 30, "jobs on the second")
+        on_second_before = [i for i in ids if pool.server_of(i) == second.url]
+        running_id = next(i for i in on_second_before if pool.get(i).state is JobState.RUNNING)
+        os.kill(second.pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+        wait_until(lambda: all(pool.get(i).state.is_terminal for i in ids), 120, "every job to end",
+                   explain=lambda: "\n".join(f"{i} {pool.get(i).state} {pool.server_of(i)} {pool.get(i).waiting}"
+                                             for i in ids))
+        records = {i: pool.get(i) for i in ids}
+    finally:
+        pool.stop()
+        first.stop()
+        second.stop()
+    assert running_on_second is not None and killed_at > 0
+    # lost = 0: every job is accounted for and ended in a state the user sees
+    assert len(records) == 6 and all(r.state.is_terminal for r in records.values())
+    # the job that ran on the killed server stays with it (reattach), is never sent elsewhere
+    assert pool.server_of(running_id) == second.url and pool.moved(running_id) == []
+    assert records[running_id].state is not JobState.SUCCEEDED
+    # everything else rendered on the first server, once
+    others = [i for i in ids if i != running_id]
+    assert all(records[i].state is JobState.SUCCEEDED and records[i].server_url == first.url for i in others)
+    sent = [job for job, _ in pool.dispatch_log]
+    for i in others:
+        assert sent.count(i) == 1 + len(pool.moved(i))  # sent again only when taken back before it started
+    assert any(i in on_second_before for i in others) or all(pool.moved(i) == [] for i in others)
+
+
+class _WithoutModel(Wan2GPClient):
+    MISSING = "t2v_fusionix"
+
+    def list_models(self, *, refresh: bool = False):  # type: ignore[no-untyped-def]
+        return [m for m in super().list_models(refresh=refresh) if m.id != self.MISSING]
+
+
+def test_a_model_only_one_server_has_goes_to_that_server(tmp_path: Path) -> None:
+    first, second = start_test_server(tmp_path / "a"), start_test_server(tmp_path / "b")
+    ids_by_url = {first.url: new_client_id(), second.url: new_client_id()}
+
+    def factory(url: str) -> Wan2GPClient:
+        kind = _WithoutModel if url.rstrip("/") == first.url else Wan2GPClient
+        return kind(url, client_id=ids_by_url[url.rstrip("/")])
+
+    pool = ServerPool([ServerEntry(first.url), ServerEntry(second.url)], poll_interval=0.05, client_factory=factory)
+    try:
+        pool.start()
+        wait_connected(pool, 60)
+        ids = [pool.submit(_shot(n, 4, _WithoutModel.MISSING), _slot(n), tmp_path / "clips",
+                           simulation=SimulationOptions(step_seconds=0.02)).id for n in range(3)]
+        wait_until(lambda: all(pool.get(i).state.is_terminal for i in ids), 60, "the jobs to end")
+        records = [pool.get(i) for i in ids]
+    finally:
+        pool.stop()
+        first.stop()
+        second.stop()
+    assert all(r.state is JobState.SUCCEEDED and r.server_url == second.url for r in records)
+    assert {url for _, url in pool.dispatch_log} == {second.url}
