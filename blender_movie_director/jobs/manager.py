@@ -426,8 +426,9 @@ class JobManager:
             state_changed = "state" in changes and changes["state"] is not record.state
             record = record.model_copy(update={**changes, "updated_at": time.time()})
             self._records[job_id] = record
-        if state_changed or set(changes) - {"status", "waiting"}:
+        if state_changed or set(changes) - {"state", "status", "waiting"}:
             self._mark(record)  # progress ticks alone are not journalled
+        if state_changed:
             self._status_due = 0.0  # the server's queue changed too
         if notify:
             self._events.put(JobChanged(record))

@@ -264,7 +264,8 @@ def test_a_stalled_job_is_cancelled_on_the_server_once_it_answers(fresh_server, 
                    "the job to run")
         os.kill(fresh_server.pid, signal.SIGSTOP)
         try:
-            elapsed = wait_until(lambda: manager.get(record.id).state.is_terminal, 30, "the client to give up")
+            elapsed = wait_until(lambda: manager.get(record.id).state.is_terminal, 30, "the client to give up",
+                                 explain=lambda: _states(manager, [record.id]))
             failed = manager.get(record.id)
             assert failed.state is JobState.FAILED and "stopped answering" in failed.error + failed.error_hint
         finally:
