@@ -15,6 +15,7 @@ from . import (
     preferences,
     properties,
     server_control,
+    servers,
     shots,
     studio,
     tick,
@@ -56,6 +57,7 @@ def unregister() -> None:
     tick.unregister()
     server_control.stop()
     addon.shutdown_manager()
+    servers.shutdown()
     tick.reset()
     studio.unregister()
     control.unregister()

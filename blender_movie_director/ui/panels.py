@@ -6,6 +6,7 @@ import bpy
 
 from ..common.enums import JobState, ModelGroup, OutputKind
 from . import addon, compat, properties, server_control, text_block, tick, timing
+from . import servers as more_servers
 from .operators import from_strips, generate, generate_from_text_strips, image_to_video, manage_jobs, regenerate, server
 from .projects import journal_path
 
@@ -51,6 +52,7 @@ class MOVIE_DIRECTOR_PT_server(_DirectorPanel, bpy.types.Panel):
             layout.operator(server.MOVIE_DIRECTOR_OT_start_server.bl_idname, icon="PLAY")
         if local["error"]:
             _error_lines(layout, str(local["error"]), str(local.get("hint", "")))
+        more_servers.draw_panel(layout)  # every server of the list, when there are several
         layout.label(text="Video models by WanGP (DeepBeepMeep)", icon="INFO")
 
 
@@ -131,6 +133,8 @@ class MOVIE_DIRECTOR_PT_jobs(_DirectorPanel, bpy.types.Panel):
             else:
                 op = row.operator(manage_jobs.MOVIE_DIRECTOR_OT_retry_job.bl_idname, text="Retry", icon="RECOVER_LAST")
             op.job_id = record.id
+            if record.server_url and more_servers.several():
+                box.label(text=f"on {record.server_url}", icon="NETWORK_DRIVE")
             if record.waiting and not record.state.is_terminal:  # e.g. "Waiting for the server …: 42 s of 600 s"
                 text_block.draw(box, record.waiting, icon="SORTTIME", max_lines=3)
             if record.result is not None and record.result.note:

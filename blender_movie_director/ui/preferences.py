@@ -8,6 +8,7 @@ from bpy.props import BoolProperty, CollectionProperty, EnumProperty, FloatPrope
 from ..common.addresses import DEFAULT_URL
 from ..jobs.manager import DEFAULT_SERVER_WAIT
 from . import login, presets
+from . import servers as more_servers
 from .addon import ADDON_PACKAGE
 
 
@@ -51,6 +52,8 @@ class MOVIE_DIRECTOR_preferences(bpy.types.AddonPreferences):
                                unit="TIME_ABSOLUTE", update=_server_wait_changed,
                                description="How long queued jobs wait for a server that does not answer (it is "
                                            "restarting; real Wan2GP takes minutes to start) before they fail")
+    servers: CollectionProperty(type=more_servers.MOVIE_DIRECTOR_server_entry)  # more servers (ui/servers.py)
+    server_index: IntProperty(name="Server")
     user_presets: CollectionProperty(type=presets.MOVIE_DIRECTOR_user_preset)  # style presets (ui/presets.py)
     preset_index: IntProperty(name="Preset")
 
@@ -61,6 +64,7 @@ class MOVIE_DIRECTOR_preferences(bpy.types.AddonPreferences):
         row.prop(self, "server_user")
         row.operator(login.MOVIE_DIRECTOR_OT_set_server_password.bl_idname,
                      text="Password set (this session)" if login.password() else "Set Password…", icon="LOCKED")
+        more_servers.draw_preferences(layout, self)
         box = layout.box()
         box.label(text="Local server (launcher)")
         box.prop(self, "simulate")
@@ -78,4 +82,4 @@ class MOVIE_DIRECTOR_preferences(bpy.types.AddonPreferences):
         presets.draw_manager(box, self)
 
 
-classes = (*presets.preference_classes, MOVIE_DIRECTOR_preferences, *login.classes)
+classes = (*presets.preference_classes, *more_servers.preference_classes, MOVIE_DIRECTOR_preferences, *login.classes)

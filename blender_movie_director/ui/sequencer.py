@@ -157,6 +157,7 @@ def write_metadata(strip, record: JobRecord, result: JobResult) -> None:
     settings = result.settings
     strip["bmd_job_id"] = record.id
     strip["bmd_server_job_id"] = result.job_id
+    strip["bmd_server"] = record.server_url  # the server that made it (one of several)
     strip["bmd_model"] = settings.model_type
     strip["bmd_prompt"] = settings.prompt
     strip["bmd_negative_prompt"] = settings.negative_prompt

@@ -1,0 +1,78 @@
+"""Issue 17 in Blender: the list of servers in the preferences, the Server panel listing every one,
+and the server a clip came from on its strip (bmd_server)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import bpy
+import pytest
+
+from devtools.blender import ADDON, jobs_finished
+from devtools.recording_layout import RecordingLayout
+from tests.conftest import start_test_server
+from tests.waiting import wait_until
+
+
+@pytest.fixture
+def second_server(tmp_path: Path):
+    server = start_test_server(tmp_path / "second", step_seconds=0.01)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def prefs(addon):
+    prefs = bpy.context.preferences.addons[ADDON].preferences
+    yield prefs
+    prefs.servers.clear()
+    addon.ui.servers.shutdown()
+
+
+def test_the_server_url_stays_first_and_the_list_adds_enabled_servers(addon, scene, prefs, server) -> None:
+    assert addon.ui.servers.configured() == [addon.jobs.server_pool.ServerEntry(server.url)]
+    assert not addon.ui.servers.several()
+    assert bpy.ops.movie_director.add_server() == {"FINISHED"}
+    prefs.servers[0].url, prefs.servers[0].user = "http://gpu2:7870/", "ann"
+    bpy.ops.movie_director.add_server()
+    prefs.servers[1].url, prefs.servers[1].enabled = "http://gpu3:7870", False
+    bpy.ops.movie_director.add_server()
+    prefs.servers[2].url = server.url  # the first one again: counted once
+    urls = [(e.url, e.user) for e in addon.ui.servers.configured()]
+    assert urls == [(server.url, prefs.server_user), ("http://gpu2:7870", "ann")]
+    prefs.server_index = 1
+    assert bpy.ops.movie_director.remove_server() == {"FINISHED"}
+    assert [e.url for e in prefs.servers] == ["http://gpu2:7870/", server.url]
+    layout = RecordingLayout()
+    addon.ui.servers.draw_preferences(layout, prefs)
+    assert "movie_director.add_server" in layout.operators()
+
+
+def test_the_server_panel_lists_every_server_with_its_state(addon, scene, prefs, server, second_server) -> None:
+    bpy.ops.movie_director.add_server()
+    prefs.servers[0].url = second_server.url
+    bpy.ops.movie_director.add_server()
+    prefs.servers[1].url = "http://127.0.0.1:9"  # nobody there
+    assert bpy.ops.movie_director.connect_servers() == {"FINISHED"}
+    servers = addon.ui.servers
+    wait_until(lambda: [i.connected for i in servers.infos()][:2] == [True, True] and servers.infos()[2].error,
+               60, "every server to answer (or not)")
+    layout = RecordingLayout()
+    bpy.types.MOVIE_DIRECTOR_PT_server.draw(SimpleNamespace(layout=layout), bpy.context)
+    text = " ".join(layout.texts())
+    assert server.url in text and second_server.url in text and "http://127.0.0.1:9" in text
+    assert text.count("simulated · ") >= 2 and "idle" in text and "waiting" in text
+    assert "down: " in text
+
+
+def test_a_clip_says_which_server_made_it(addon, scene, drive, server) -> None:
+    props = scene.movie_director
+    props.model, props.prompt, props.use_seconds, props.frames = "t2v_1.3B", "a fox", False, 17
+    props.resolution, props.steps, props.channel = "448x256", 2, 2
+    assert bpy.ops.movie_director.generate() == {"FINISHED"}
+    drive(jobs_finished(addon))
+    editor = scene.sequence_editor
+    strips = list(editor.strips_all if hasattr(editor, "strips_all") else editor.sequences_all)
+    (strip,) = [s for s in strips if "bmd_model" in s]
+    assert strip["bmd_server"] == server.url
