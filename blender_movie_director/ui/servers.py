@@ -9,13 +9,17 @@ never waits on the network.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import bpy
 from bpy.props import BoolProperty, StringProperty
 
-from ..jobs.dispatch import ServerPool
-from ..jobs.records import ServerInfo
-from ..jobs.server_pool import ServerEntry, normalise_url, server_list
 from . import addon
+
+if TYPE_CHECKING:  # the jobs modules need pydantic: imported on first use, never on the enable path
+    from ..jobs.dispatch import ServerPool
+    from ..jobs.records import ServerInfo
+    from ..jobs.server_pool import ServerEntry
 
 _pool: ServerPool | None = None
 
@@ -84,6 +88,8 @@ class MOVIE_DIRECTOR_OT_connect_servers(bpy.types.Operator):
 
 def configured(prefs: object | None = None) -> list[ServerEntry]:
     """The enabled servers: the Server URL first, then the list's enabled entries, each once."""
+    from ..jobs.server_pool import ServerEntry, server_list
+
     prefs = prefs if prefs is not None else addon.prefs()
     if prefs is None:
         return [ServerEntry(addon.server_url())]
@@ -97,6 +103,8 @@ def several() -> bool:
 
 def status_pool(create: bool = False) -> ServerPool | None:
     """The pool over the configured servers (rebuilt when the list changed); None for one server."""
+    from ..jobs.dispatch import ServerPool
+
     global _pool
     entries = configured()
     if len(entries) < 2:
@@ -118,6 +126,9 @@ def shutdown() -> None:
 
 def infos() -> list[ServerInfo]:
     """What the Server panel shows for each configured server (not asked yet: just its URL)."""
+    from ..jobs.records import ServerInfo
+    from ..jobs.server_pool import normalise_url
+
     pool = status_pool()
     if pool is not None:
         pool.drain()  # the status events are read from the managers directly; keep their queues short
