@@ -143,9 +143,10 @@ class ServerPool:
             job = self._jobs.get(job_id)
             return None if job is None else self._record(job)
 
-    def jobs(self) -> list[JobRecord]:
+    def jobs(self, project: Path | None = None) -> list[JobRecord]:
         with self._lock:
-            return [self._record(job) for job in self._jobs.values()]
+            return [self._record(job) for job in self._jobs.values()
+                    if project is None or job.project == Path(project)]
 
     def server_of(self, job_id: str) -> str:
         with self._lock:
@@ -175,13 +176,115 @@ class ServerPool:
     def busy(self) -> bool:
         return any(not r.state.is_terminal for r in self.jobs())
 
+    # ------------------------------------------------------------ the rest of JobManager's interface
+    # (the add-on hands out a pool instead of a JobManager when several servers are set)
+
+    @property
+    def url(self) -> str:
+        return self._order[0]
+
+    @property
+    def server(self) -> ServerInfo:
+        """The first (default) server's state; servers() has every one."""
+        return self._managers[self._order[0]].server
+
+    @property
+    def journal_error(self) -> str:
+        return "; ".join(m.journal_error for m in self._managers.values() if m.journal_error)
+
+    def set_url(self, url: str) -> None:
+        """The preferences' Server URL changed: the first server is now that one."""
+        key, first = normalise_url(url), self._order[0]
+        if not key or key == first or key in self._managers:
+            return
+        with self._lock:
+            manager = self._managers.pop(first)
+            self._managers[key] = manager
+            self._order[0] = key
+            for job in self._jobs.values():
+                if job.server == first:
+                    job.server = key
+            self._by_manager = {(key if u == first else u, m): p for (u, m), p in self._by_manager.items()}
+            self._retired = {(key if u == first else u, m) for (u, m) in self._retired}
+        manager.set_url(key)
+
+    def refresh_server(self) -> None:
+        for manager in self._managers.values():
+            manager.refresh_server()
+
+    def retry(self, job_id: str) -> JobRecord | None:
+        """The same shot again (same seed), on whichever server is free."""
+        old = self.get(job_id)
+        if old is None or not old.state.is_terminal:
+            return None
+        settings = old.settings
+        if old.result is not None:
+            settings = settings.model_copy(update={"seed": old.result.seed})
+        return self.submit(settings, old.slot, old.output_dir, label=old.label, simulation=old.simulation,
+                           project=old.project)
+
+    def forget(self, job_id: str) -> None:
+        record = self.get(job_id)
+        if record is None or not record.state.is_terminal:
+            return
+        with self._lock:
+            job = self._jobs.pop(job_id)
+        if job.server:
+            self._managers[job.server].forget(job.manager_id)
+
+    def mark_saved(self, project: Path) -> None:
+        for url, manager in self._managers.items():
+            target = self._journal_for(Path(project), url)
+            if target is not None:
+                manager.mark_saved(target)
+
+    def move_project(self, old: Path, new: Path, output_dir: Path | None = None) -> dict[Path, Path]:
+        old, new = Path(old), Path(new)
+        moved: dict[Path, Path] = {}
+        for url, manager in self._managers.items():
+            old_journal, new_journal = self._journal_for(old, url), self._journal_for(new, url)
+            if old_journal is not None and new_journal is not None:
+                moved.update(manager.move_project(old_journal, new_journal, output_dir))
+        with self._lock:
+            for job in self._jobs.values():
+                if job.project != old:
+                    continue
+                if not job.server:  # held here: it follows the project
+                    job.project = new
+                    if output_dir is not None:
+                        job.output_dir = Path(output_dir)
+                    continue
+                inner = self._managers[job.server].get(job.manager_id)
+                if inner is not None and inner.project == self._journal_for(new, job.server):
+                    job.project = new
+        return moved
+
+    def load_journal(self, project: Path) -> list[JobRecord]:
+        """A .blend was opened: each server's manager brings back its jobs (fetched, followed or
+        offered for Retry on the server that had them)."""
+        project = Path(project)
+        for url, manager in self._managers.items():
+            journal_path = self._journal_for(project, url)
+            if journal_path is None:
+                continue
+            for record in manager.load_journal(journal_path):
+                with self._lock:
+                    if (url, record.id) in self._by_manager:
+                        continue
+                    job = _PoolJob(record.id, record.settings, record.slot, record.output_dir, record.label,
+                                   record.simulation, project, created_at=record.created_at, server=url,
+                                   manager_id=record.id)
+                    self._jobs[job.id] = job
+                    self._by_manager[(url, record.id)] = job.id
+        return self.jobs(project=project)
+
     # ------------------------------------------------------------ records
 
     def _record(self, job: _PoolJob) -> JobRecord:
         if job.server:
             inner = self._managers[job.server].get(job.manager_id)
             if inner is not None:
-                return inner.model_copy(update={"id": job.id, "server_url": job.server})
+                return inner.model_copy(update={"id": job.id, "server_url": job.server, "project": job.project})
         state, error = JobState.SUBMITTING, ""
         waiting = "waiting for a free server"
         if job.moved_from:
@@ -211,8 +314,9 @@ class ServerPool:
                     pool_id = self._by_manager.get(key)
                     if pool_id is None or key in self._retired:
                         continue
-                    self._events.append(JobChanged(event.record.model_copy(update={"id": pool_id,
-                                                                                   "server_url": url})))
+                    project = self._jobs[pool_id].project
+                    self._events.append(JobChanged(event.record.model_copy(update={
+                        "id": pool_id, "server_url": url, "project": project})))
 
     # ------------------------------------------------------------ the dispatch thread
 

@@ -44,10 +44,12 @@ def manager() -> JobManager:
         timeout = p.connect_timeout if p else 2.0
         login_store.scrub(p)  # a password an older version saved in the preferences: gone
         me = identity.client_id()  # one id across sessions: a Blender reopened after a crash fetches its jobs
-        _manager = JobManager(server_url(), poll_interval=p.poll_interval if p else 0.25,
-                              connect_grace=p.server_wait if p else DEFAULT_SERVER_WAIT,
-                              client_factory=lambda url: Wan2GPClient(url, connect_timeout=timeout, auth=login(),
-                                                                         client_id=me))
+        factory = lambda url: Wan2GPClient(url, connect_timeout=timeout, auth=login(), client_id=me)  # noqa: E731
+        from .servers import pool_manager  # several servers in the preferences: one queue across them
+
+        _manager = pool_manager(p, factory) or JobManager(
+            server_url(), poll_interval=p.poll_interval if p else 0.25,
+            connect_grace=p.server_wait if p else DEFAULT_SERVER_WAIT, client_factory=factory)
     return _manager
 
 

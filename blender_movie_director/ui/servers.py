@@ -54,6 +54,7 @@ class MOVIE_DIRECTOR_OT_add_server(bpy.types.Operator):
         entry = prefs.servers.add()
         entry.url = "http://127.0.0.1:7871"
         prefs.server_index = len(prefs.servers) - 1
+        _list_changed()
         return {"FINISHED"}
 
 
@@ -70,6 +71,7 @@ class MOVIE_DIRECTOR_OT_remove_server(bpy.types.Operator):
             return {"CANCELLED"}
         prefs.servers.remove(prefs.server_index)
         prefs.server_index = max(0, min(prefs.server_index, len(prefs.servers) - 1))
+        _list_changed()
         return {"FINISHED"}
 
 
@@ -83,7 +85,16 @@ class MOVIE_DIRECTOR_OT_connect_servers(bpy.types.Operator):
         pool = status_pool(create=True)
         if pool is not None:
             pool.start()
+            pool.refresh_server()
         return {"FINISHED"}
+
+
+def _list_changed() -> None:
+    """The next job goes through a manager for the new list (made on first use), unless jobs still run
+    on the current one: then the list takes effect once they ended (or the next session)."""
+    running = addon.manager_if_running()
+    if running is not None and not running.busy:
+        addon.shutdown_manager()
 
 
 def configured(prefs: object | None = None) -> list[ServerEntry]:
@@ -106,6 +117,9 @@ def status_pool(create: bool = False) -> ServerPool | None:
     from ..jobs.dispatch import ServerPool
 
     global _pool
+    running = addon.manager_if_running()
+    if isinstance(running, ServerPool):
+        return running  # the add-on's own job manager is a pool over these servers
     entries = configured()
     if len(entries) < 2:
         shutdown()
@@ -115,6 +129,20 @@ def status_pool(create: bool = False) -> ServerPool | None:
     if _pool is None and create:
         _pool = ServerPool(entries, poll_interval=0.25)
     return _pool
+
+
+def pool_manager(prefs: object | None, client_factory: object) -> ServerPool | None:
+    """The add-on's job manager when several servers are set: a ServerPool over them (None for one)."""
+    from ..jobs.dispatch import ServerPool
+    from ..jobs.manager import DEFAULT_SERVER_WAIT
+
+    entries = configured(prefs)
+    if len(entries) < 2:
+        return None
+    shutdown()  # the Server panel's own pool: this one shows the same servers
+    return ServerPool(entries, poll_interval=getattr(prefs, "poll_interval", 0.25),
+                      connect_grace=getattr(prefs, "server_wait", DEFAULT_SERVER_WAIT),
+                      client_factory=client_factory)  # type: ignore[arg-type]
 
 
 def shutdown() -> None:
@@ -131,7 +159,8 @@ def infos() -> list[ServerInfo]:
 
     pool = status_pool()
     if pool is not None:
-        pool.drain()  # the status events are read from the managers directly; keep their queues short
+        if pool is not addon.manager_if_running():
+            pool.drain()  # its status is read from the managers directly; keep their queues short
         known = {normalise_url(info.url): info for info in pool.servers()}
     else:
         known = {}

@@ -28,6 +28,7 @@ def prefs(addon):
     yield prefs
     prefs.servers.clear()
     addon.ui.servers.shutdown()
+    addon.ui.addon.shutdown_manager()
 
 
 def test_the_server_url_stays_first_and_the_list_adds_enabled_servers(addon, scene, prefs, server) -> None:
@@ -54,6 +55,10 @@ def test_the_server_panel_lists_every_server_with_its_state(addon, scene, prefs,
     prefs.servers[0].url = second_server.url
     bpy.ops.movie_director.add_server()
     prefs.servers[1].url = "http://127.0.0.1:9"  # nobody there
+    addon.ui.addon.shutdown_manager()
+    layout = RecordingLayout()
+    bpy.types.MOVIE_DIRECTOR_PT_server.draw(SimpleNamespace(layout=layout), bpy.context)  # before anything is asked
+    assert "not asked yet" in " ".join(layout.texts())
     assert bpy.ops.movie_director.connect_servers() == {"FINISHED"}
     servers = addon.ui.servers
     wait_until(lambda: [i.connected for i in servers.infos()][:2] == [True, True] and servers.infos()[2].error,
@@ -76,3 +81,30 @@ def test_a_clip_says_which_server_made_it(addon, scene, drive, server) -> None:
     strips = list(editor.strips_all if hasattr(editor, "strips_all") else editor.sequences_all)
     (strip,) = [s for s in strips if "bmd_model" in s]
     assert strip["bmd_server"] == server.url
+
+
+def test_generate_with_two_servers_spreads_the_shots_and_places_each_at_its_slot(addon, scene, drive, prefs, server,
+                                                                                  second_server) -> None:
+    addon.ui.addon.shutdown_manager()
+    bpy.ops.movie_director.add_server()
+    prefs.servers[0].url = second_server.url
+    props = scene.movie_director
+    props.model, props.use_seconds, props.frames, props.resolution, props.channel = "t2v_1.3B", False, 17, "448x256", 2
+    props.steps = 20
+    try:
+        for n in range(4):
+            props.prompt = f"shot {n}"
+            scene.frame_current = 1 + 40 * n
+            assert bpy.ops.movie_director.generate() == {"FINISHED"}
+        manager = addon.ui.addon.manager()
+        assert isinstance(manager, addon.jobs.dispatch.ServerPool)
+        drive(jobs_finished(addon), timeout=120)
+        editor = scene.sequence_editor
+        strips = list(editor.strips_all if hasattr(editor, "strips_all") else editor.sequences_all)
+        made = sorted((s for s in strips if "bmd_model" in s), key=lambda s: s.frame_final_start)
+        assert [s["bmd_prompt"] for s in made] == [f"shot {n}" for n in range(4)]
+        assert [s.frame_final_start for s in made] == [1 + 40 * n for n in range(4)]
+        assert {s["bmd_server"] for s in made} == {server.url, second_server.url}
+        assert len(manager.dispatch_log) == 4  # each sent once
+    finally:
+        addon.ui.addon.shutdown_manager()
