@@ -19,10 +19,12 @@ from . import (
     shots,
     studio,
     tick,
+    wan2gp_queue_ops,
 )
 
 _CLASSES = (*preferences.classes, *properties.classes, *shots.classes, *operators.classes, *panels.classes,
-            *panels_shots.classes, *control.classes, *studio.classes)
+            *panels_shots.classes, *control.classes, *studio.classes,
+            *wan2gp_queue_ops.classes)
 
 
 def register() -> None:

@@ -148,6 +148,9 @@ class MOVIE_DIRECTOR_PT_jobs(_DirectorPanel, bpy.types.Panel):
         if len(records) > JOBS_SHOWN:
             layout.label(text=f"… and {len(records) - JOBS_SHOWN} older jobs", icon="BLANK1")
         layout.operator(manage_jobs.MOVIE_DIRECTOR_OT_clear_finished.bl_idname, icon="TRASH")
+        row = layout.row(align=True)  # a render farm runs the queue file with Wan2GP's `wgp.py --process`
+        row.operator("movie_director.export_wan2gp_queue", icon="EXPORT")
+        row.operator("movie_director.import_wan2gp_outputs", icon="IMPORT")
 
 
 class MOVIE_DIRECTOR_PT_strip(_DirectorPanel, bpy.types.Panel):

@@ -108,3 +108,39 @@ def test_generate_with_two_servers_spreads_the_shots_and_places_each_at_its_slot
         assert len(manager.dispatch_log) == 4  # each sent once
     finally:
         addon.ui.addon.shutdown_manager()
+
+
+def test_jobs_exported_as_a_wan2gp_queue_come_back_at_their_slots(addon, scene, drive, tmp_path: Path) -> None:
+    import zipfile
+
+    from blender_movie_director.jobs.wan2gp_queue import output_name
+
+    props = scene.movie_director
+    props.model, props.use_seconds, props.frames, props.resolution, props.channel = "t2v_1.3B", False, 17, "448x256", 3
+    props.steps = 2
+    for n in range(2):
+        props.prompt, scene.frame_current = f"farm shot {n}", 1 + 50 * n
+        bpy.ops.movie_director.generate()
+    drive(jobs_finished(addon))
+    ops = addon.ui.wan2gp_queue_ops
+    records = ops.jobs_to_export(only_waiting=False)
+    assert len(records) == 2
+    assert bpy.ops.movie_director.export_wan2gp_queue(filepath=str(tmp_path / "queue.zip"), only_waiting=False) \
+        == {"FINISHED"}
+    with zipfile.ZipFile(tmp_path / "queue.zip") as archive:
+        assert "queue.json" in archive.namelist()
+    # what `wgp.py --process queue.zip --output-dir renders` leaves: one file per shot, named for it
+    renders = tmp_path / "renders"
+    renders.mkdir()
+    for record in records:
+        (renders / f"{output_name(record.id)}.mp4").write_bytes(Path(record.result.video_path).read_bytes())
+    assert bpy.ops.movie_director.import_wan2gp_outputs(queue_file=str(tmp_path / "queue.zip"),
+                                                        directory=str(renders)) == {"FINISHED"}
+    editor = scene.sequence_editor
+    strips = list(editor.strips_all if hasattr(editor, "strips_all") else editor.sequences_all)
+    farm = {s["bmd_job_id"]: s for s in strips if s.get("bmd_server") == ops.FARM_SERVER}
+    assert set(farm) == {r.id for r in records}
+    for record in records:
+        assert farm[record.id].frame_final_start == record.slot.frame_start
+        assert farm[record.id].channel >= record.slot.channel
+    assert ops.import_outputs(tmp_path / "queue.zip", renders) == []  # placed once
