@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -55,21 +54,22 @@ def test_eight_jobs_on_two_servers_take_clearly_less_time_than_on_one(tmp_path: 
 
 def test_killing_a_server_mid_run_moves_its_waiting_jobs_and_renders_nothing_twice(tmp_path: Path) -> None:
     first, second = start_test_server(tmp_path / "a"), start_test_server(tmp_path / "b")
-    pool = ServerPool([ServerEntry(first.url), ServerEntry(second.url)], poll_interval=0.05, connect_grace=3.0)
+    pool = ServerPool([ServerEntry(first.url), ServerEntry(second.url)], poll_interval=0.02, connect_grace=3.0)
+
+    def on_second() -> tuple[list[str], list[str]]:
+        mine = [(i, pool.get(i).state) for i in ids if pool.server_of(i) == second.url]
+        return ([i for i, state in mine if state is JobState.RUNNING],
+                [i for i, state in mine if state in (JobState.SUBMITTING, JobState.QUEUED)])
+
     try:
         pool.start()
         wait_connected(pool, 60)
-        ids = [pool.submit(_shot(n, 15), _slot(n), tmp_path / "clips",
+        ids = [pool.submit(_shot(n, 30), _slot(n), tmp_path / "clips",
                            simulation=SimulationOptions(step_seconds=0.1)).id for n in range(6)]
-        running_on_second = wait_until(
-            lambda: next((i for i in ids if pool.server_of(i) == second.url
-                          and pool.get(i).state is JobState.RUNNING), None), 60, "a job running on the second server")
-        # a job waiting for the second server too (it is sent when the running one is nearly done)
-        wait_until(lambda: sum(1 for i in ids if pool.server_of(i) == second.url) >= 1, 30, "jobs on the second")
-        on_second_before = [i for i in ids if pool.server_of(i) == second.url]
-        running_id = next(i for i in on_second_before if pool.get(i).state is JobState.RUNNING)
+        # the moment the second server has one job running (nearly done) and the next one sent to it
+        wait_until(lambda: all(on_second()), 90, "a running and a waiting job on the second server")
         os.kill(second.pid, signal.SIGKILL)
-        killed_at = time.monotonic()
+        running, waiting = on_second()
         wait_until(lambda: all(pool.get(i).state.is_terminal for i in ids), 120, "every job to end",
                    explain=lambda: "\n".join(f"{i} {pool.get(i).state} {pool.server_of(i)} {pool.get(i).waiting}"
                                              for i in ids))
@@ -78,19 +78,23 @@ def test_killing_a_server_mid_run_moves_its_waiting_jobs_and_renders_nothing_twi
         pool.stop()
         first.stop()
         second.stop()
-    assert running_on_second is not None and killed_at > 0
+    assert running and waiting
     # lost = 0: every job is accounted for and ended in a state the user sees
     assert len(records) == 6 and all(r.state.is_terminal for r in records.values())
-    # the job that ran on the killed server stays with it (reattach), is never sent elsewhere
-    assert pool.server_of(running_id) == second.url and pool.moved(running_id) == []
-    assert records[running_id].state is not JobState.SUCCEEDED
+    # the job that ran on the killed server stays with it (for reattach), is never sent elsewhere
+    for job_id in running:
+        assert pool.server_of(job_id) == second.url and pool.moved(job_id) == []
+        assert records[job_id].state is not JobState.SUCCEEDED
+    # the one only waiting there moved to the first server at once and was made there
+    for job_id in waiting:
+        assert pool.moved(job_id) == [second.url] and records[job_id].server_url == first.url
     # everything else rendered on the first server, once
-    others = [i for i in ids if i != running_id]
+    others = [i for i in ids if i not in running]
     assert all(records[i].state is JobState.SUCCEEDED and records[i].server_url == first.url for i in others)
     sent = [job for job, _ in pool.dispatch_log]
     for i in others:
         assert sent.count(i) == 1 + len(pool.moved(i))  # sent again only when taken back before it started
-    assert any(i in on_second_before for i in others) or all(pool.moved(i) == [] for i in others)
+    print(f"killed the second server: {len(waiting)} waiting job(s) moved, {len(running)} running stayed, lost 0")
 
 
 class _WithoutModel(Wan2GPClient):
