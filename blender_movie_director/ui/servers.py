@@ -140,9 +140,21 @@ def pool_manager(prefs: object | None, client_factory: object) -> ServerPool | N
     if len(entries) < 2:
         return None
     shutdown()  # the Server panel's own pool: this one shows the same servers
+    users = {e.key: e.user for e in entries[1:] if e.user}
+
+    def factory(url: str):  # type: ignore[no-untyped-def]
+        """A server of the list with a login user of its own logs in as that user (the session's password)."""
+        from ..client.wan2gp_client import Wan2GPClient
+        from . import identity, login
+
+        user = users.get(url.rstrip("/"))
+        if user and login.password():
+            return Wan2GPClient(url, connect_timeout=getattr(prefs, "connect_timeout", 2.0),
+                                auth=(user, login.password()), client_id=identity.client_id())
+        return client_factory(url)  # type: ignore[operator]
+
     return ServerPool(entries, poll_interval=getattr(prefs, "poll_interval", 0.25),
-                      connect_grace=getattr(prefs, "server_wait", DEFAULT_SERVER_WAIT),
-                      client_factory=client_factory)  # type: ignore[arg-type]
+                      connect_grace=getattr(prefs, "server_wait", DEFAULT_SERVER_WAIT), client_factory=factory)
 
 
 def shutdown() -> None:

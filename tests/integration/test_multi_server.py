@@ -126,3 +126,42 @@ def test_a_model_only_one_server_has_goes_to_that_server(tmp_path: Path) -> None
         second.stop()
     assert all(r.state is JobState.SUCCEEDED and r.server_url == second.url for r in records)
     assert {url for _, url in pool.dispatch_log} == {second.url}
+
+
+def test_jobs_on_two_servers_come_back_after_blender_stopped(tmp_path: Path) -> None:
+    """Each server's manager journals its own jobs beside the project's journal; a new session's pool
+    brings every one back from the server that had it (fetched or followed, not rendered again)."""
+    first, second = start_test_server(tmp_path / "a"), start_test_server(tmp_path / "b")
+    ids_by_url = {first.url: new_client_id(), second.url: new_client_id()}  # one identity across sessions
+
+    def factory(url: str) -> Wan2GPClient:
+        return Wan2GPClient(url, client_id=ids_by_url[url.rstrip("/")])
+
+    project = tmp_path / "project" / "shots.movie_director.json"
+    entries = [ServerEntry(first.url), ServerEntry(second.url)]
+    pool = ServerPool(entries, poll_interval=0.05, client_factory=factory)
+    try:
+        pool.start()
+        wait_connected(pool, 60)
+        ids = [pool.submit(_shot(n, 20), _slot(n), tmp_path / "clips", project=project,
+                           simulation=SimulationOptions(step_seconds=0.1)).id for n in range(2)]
+        wait_until(lambda: all(pool.get(i).state is JobState.RUNNING for i in ids), 60, "both to run")
+        sent_to = {i: pool.server_of(i) for i in ids}
+        assert set(sent_to.values()) == {first.url, second.url}
+        pool.stop()  # Blender quits while both render
+        again = ServerPool(entries, poll_interval=0.05, client_factory=factory)
+        try:
+            back = again.load_journal(project)
+            again.start()
+            assert {r.slot.frame_start for r in back} == {1, 21}
+            wait_until(lambda: all(r.state.is_terminal for r in again.jobs(project=project)), 60, "them to end")
+            records = again.jobs(project=project)
+            assert all(r.state is JobState.SUCCEEDED and r.result is not None for r in records), records
+            assert {r.server_url for r in records} == {first.url, second.url}
+            assert again.dispatch_log == []  # nothing was sent again
+        finally:
+            again.stop()
+    finally:
+        pool.stop()
+        first.stop()
+        second.stop()
