@@ -98,13 +98,17 @@ def _list_changed() -> None:
 
 
 def configured(prefs: object | None = None) -> list[ServerEntry]:
-    """The enabled servers: the Server URL first, then the list's enabled entries, each once."""
+    """The enabled servers: the Server URL first, then the list's enabled entries, each once. With
+    Blender's online access off, only servers on this computer are used from the list (the first one is
+    checked when a job is queued, with a message)."""
+    from ..common.addresses import is_loopback_url
     from ..jobs.server_pool import ServerEntry, server_list
 
     prefs = prefs if prefs is not None else addon.prefs()
     if prefs is None:
         return [ServerEntry(addon.server_url())]
-    extra = [(e.url, e.user, e.enabled) for e in getattr(prefs, "servers", ())]
+    online = bool(getattr(bpy.app, "online_access", True))
+    extra = [(e.url, e.user, e.enabled and (online or is_loopback_url(e.url))) for e in getattr(prefs, "servers", ())]
     return server_list(addon.server_url(), extra, first_user=getattr(prefs, "server_user", ""))
 
 

@@ -35,16 +35,19 @@ def test_the_server_url_stays_first_and_the_list_adds_enabled_servers(addon, sce
     assert addon.ui.servers.configured() == [addon.jobs.server_pool.ServerEntry(server.url)]
     assert not addon.ui.servers.several()
     assert bpy.ops.movie_director.add_server() == {"FINISHED"}
-    prefs.servers[0].url, prefs.servers[0].user = "http://gpu2:7870/", "ann"
+    prefs.servers[0].url, prefs.servers[0].user = "http://127.0.0.1:7871/", "ann"
     bpy.ops.movie_director.add_server()
-    prefs.servers[1].url, prefs.servers[1].enabled = "http://gpu3:7870", False
+    prefs.servers[1].url, prefs.servers[1].enabled = "http://127.0.0.1:7872", False
     bpy.ops.movie_director.add_server()
     prefs.servers[2].url = server.url  # the first one again: counted once
+    bpy.ops.movie_director.add_server()
+    prefs.servers[3].url = "http://192.0.2.10:7870"  # another machine: not while Blender's online access is off
+    assert not bpy.app.online_access  # the bpy module runs offline
     urls = [(e.url, e.user) for e in addon.ui.servers.configured()]
-    assert urls == [(server.url, prefs.server_user), ("http://gpu2:7870", "ann")]
+    assert urls == [(server.url, prefs.server_user), ("http://127.0.0.1:7871", "ann")]
     prefs.server_index = 1
     assert bpy.ops.movie_director.remove_server() == {"FINISHED"}
-    assert [e.url for e in prefs.servers] == ["http://gpu2:7870/", server.url]
+    assert [e.url for e in prefs.servers] == ["http://127.0.0.1:7871/", server.url, "http://192.0.2.10:7870"]
     layout = RecordingLayout()
     addon.ui.servers.draw_preferences(layout, prefs)
     assert "movie_director.add_server" in layout.operators()
