@@ -296,7 +296,8 @@ class ServerPool:
         return JobRecord(id=job.id, settings=job.settings, slot=job.slot, output_dir=job.output_dir,
                          label=job.label, project=job.project, state=state, error=error, waiting=waiting,
                          created_at=job.created_at, simulation=job.simulation,
-                         error_hint="add a server that has this model, or pick another model" if job.failed else "")
+                         error_hint="start a server that has this model (or add one to the list), then press Retry"
+                         if job.failed else "")
 
     def _emit(self, event: Event) -> None:
         with self._lock:
@@ -387,6 +388,20 @@ class ServerPool:
                 self._events.append(JobChanged(self._record(job)))
             manager.cancel(record.id)  # never sent: dropped; sent: cancelled there now or when it answers
 
+    def _hopeless(self, loads: list[ServerLoad], model: str) -> str:
+        """Why a held job of `model` cannot be sent, when waiting would not help: no server has the model,
+        or every server has been down for `connect_grace` seconds ("" while there is hope)."""
+        if nobody_has(loads, model):
+            return f"No server in the list has the model {model}"
+        if any(load.healthy for load in loads):
+            return ""
+        now = time.monotonic()
+        downs = [self._down_since.get(load.url) for load in loads]
+        if downs and all(d is not None and now - d >= self.connect_grace for d in downs):
+            return (f"No server of the list answered for {self.connect_grace:g} s: "
+                    + "; ".join(f"{load.url}: {load.info.error}" for load in loads))
+        return ""
+
     def _journal_for(self, project: Path | None, url: str) -> Path | None:
         """Each server's manager keeps its own journal (the first server's is the project's own):
         two managers never write over each other's file."""
@@ -407,9 +422,10 @@ class ServerPool:
             model = job.settings.model_type
             target = choose(list(by_url.values()), model)
             if target is None:
-                if nobody_has(list(by_url.values()), model):
+                reason = self._hopeless(list(by_url.values()), model)
+                if reason:
                     with self._lock:
-                        job.failed = f"No server in the list has the model {model}"
+                        job.failed = reason
                         self._held.remove(job_id)
                         self._events.append(JobChanged(self._record(job)))
                 continue

@@ -173,3 +173,22 @@ def test_finished_outputs_come_back_at_their_shots_by_id(tmp_path: Path) -> None
     assert set(found) == {"shot0", "shot1"}
     assert found["shot0"].path == newer and found["shot0"].slot == slots["shot0"]
     assert found["shot1"].path.read_bytes() == b"one" and found["shot1"].slot == slots["shot1"]
+
+
+def test_a_job_fails_with_the_reason_when_no_server_of_the_list_answers(tmp_path: Path) -> None:
+    from blender_movie_director.common.enums import JobState
+    from blender_movie_director.jobs.dispatch import ServerPool
+    from tests.waiting import wait_until
+
+    pool = ServerPool([ServerEntry("http://127.0.0.1:9"), ServerEntry("http://127.0.0.1:7")], poll_interval=0.02,
+                      connect_grace=1.0)
+    try:
+        record = pool.submit(parse_settings({"model_type": "t2v_1.3B", "prompt": "p", "seed": 1}),
+                             Slot(scene="Scene", channel=2, frame_start=1, frames=17), tmp_path)
+        assert pool.get(record.id).waiting  # held, saying why
+        wait_until(lambda: pool.get(record.id).state.is_terminal, 30, "the job to fail")
+        failed = pool.get(record.id)
+        assert failed.state is JobState.FAILED and "answered" in failed.error and "127.0.0.1:9" in failed.error
+        assert "Retry" in failed.error_hint and pool.dispatch_log == []
+    finally:
+        pool.stop()
