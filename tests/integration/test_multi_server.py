@@ -165,3 +165,23 @@ def test_jobs_on_two_servers_come_back_after_blender_stopped(tmp_path: Path) -> 
         pool.stop()
         first.stop()
         second.stop()
+
+
+def test_a_slow_server_does_not_hoard_jobs_a_fast_one_could_start(tmp_path: Path) -> None:
+    slow, fast = start_test_server(tmp_path / "slow", step_seconds=0.4), start_test_server(tmp_path / "fast",
+                                                                                           step_seconds=0.02)
+    pool = ServerPool([ServerEntry(slow.url), ServerEntry(fast.url)], poll_interval=0.02)
+    try:
+        pool.start()
+        wait_connected(pool, 60)
+        ids = [pool.submit(_shot(n, 10), _slot(n), tmp_path / "clips").id for n in range(8)]  # each server's pace
+        wait_until(lambda: all(pool.get(i).state.is_terminal for i in ids), 120, "every job to end")
+        records = [pool.get(i) for i in ids]
+    finally:
+        pool.stop()
+        slow.stop()
+        fast.stop()
+    assert all(r.state is JobState.SUCCEEDED for r in records)
+    on_slow = sum(1 for r in records if r.server_url == slow.url)
+    print(f"slow server made {on_slow} of 8, the fast one {8 - on_slow}")
+    assert on_slow <= 2  # the fast one took the rest as it freed up: nothing waited in the slow one's queue
