@@ -45,9 +45,9 @@ def manager() -> JobManager:
         login_store.scrub(p)  # a password an older version saved in the preferences: gone
         me = identity.client_id()  # one id across sessions: a Blender reopened after a crash fetches its jobs
         factory = lambda url: Wan2GPClient(url, connect_timeout=timeout, auth=login(), client_id=me)  # noqa: E731
-        from .servers import pool_manager  # several servers in the preferences: one queue across them
+        from .server_list import pool_manager  # several servers in the preferences: one queue across them
 
-        _manager = pool_manager(p, factory) or JobManager(
+        _manager = pool_manager(p, server_url(), factory) or JobManager(
             server_url(), poll_interval=p.poll_interval if p else 0.25,
             connect_grace=p.server_wait if p else DEFAULT_SERVER_WAIT, client_factory=factory)
     return _manager

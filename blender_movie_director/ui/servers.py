@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import bpy
 from bpy.props import BoolProperty, StringProperty
 
-from . import addon
+from . import addon, server_list
 
 if TYPE_CHECKING:  # the jobs modules need pydantic: imported on first use, never on the enable path
     from ..jobs.dispatch import ServerPool
@@ -98,18 +98,8 @@ def _list_changed() -> None:
 
 
 def configured(prefs: object | None = None) -> list[ServerEntry]:
-    """The enabled servers: the Server URL first, then the list's enabled entries, each once. With
-    Blender's online access off, only servers on this computer are used from the list (the first one is
-    checked when a job is queued, with a message)."""
-    from ..common.addresses import is_loopback_url
-    from ..jobs.server_pool import ServerEntry, server_list
-
-    prefs = prefs if prefs is not None else addon.prefs()
-    if prefs is None:
-        return [ServerEntry(addon.server_url())]
-    online = bool(getattr(bpy.app, "online_access", True))
-    extra = [(e.url, e.user, e.enabled and (online or is_loopback_url(e.url))) for e in getattr(prefs, "servers", ())]
-    return server_list(addon.server_url(), extra, first_user=getattr(prefs, "server_user", ""))
+    """The enabled servers: the Server URL first, then the list's enabled entries (server_list.entries)."""
+    return server_list.entries(prefs if prefs is not None else addon.prefs(), addon.server_url())
 
 
 def several() -> bool:
@@ -123,6 +113,7 @@ def status_pool(create: bool = False) -> ServerPool | None:
     global _pool
     running = addon.manager_if_running()
     if isinstance(running, ServerPool):
+        shutdown()  # the panel's own pool, if it made one before: the add-on's shows the same servers
         return running  # the add-on's own job manager is a pool over these servers
     entries = configured()
     if len(entries) < 2:
@@ -133,32 +124,6 @@ def status_pool(create: bool = False) -> ServerPool | None:
     if _pool is None and create:
         _pool = ServerPool(entries, poll_interval=0.25)
     return _pool
-
-
-def pool_manager(prefs: object | None, client_factory: object) -> ServerPool | None:
-    """The add-on's job manager when several servers are set: a ServerPool over them (None for one)."""
-    from ..jobs.dispatch import ServerPool
-    from ..jobs.manager import DEFAULT_SERVER_WAIT
-
-    entries = configured(prefs)
-    if len(entries) < 2:
-        return None
-    shutdown()  # the Server panel's own pool: this one shows the same servers
-    users = {e.key: e.user for e in entries[1:] if e.user}
-
-    def factory(url: str):  # type: ignore[no-untyped-def]
-        """A server of the list with a login user of its own logs in as that user (the session's password)."""
-        from ..client.wan2gp_client import Wan2GPClient
-        from . import identity, login
-
-        user = users.get(url.rstrip("/"))
-        if user and login.password():
-            return Wan2GPClient(url, connect_timeout=getattr(prefs, "connect_timeout", 2.0),
-                                auth=(user, login.password()), client_id=identity.client_id())
-        return client_factory(url)  # type: ignore[operator]
-
-    return ServerPool(entries, poll_interval=getattr(prefs, "poll_interval", 0.25),
-                      connect_grace=getattr(prefs, "server_wait", DEFAULT_SERVER_WAIT), client_factory=factory)
 
 
 def shutdown() -> None:
