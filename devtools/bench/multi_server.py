@@ -9,17 +9,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from blender_movie_director.common.settings import SimulationOptions, parse_settings
 from blender_movie_director.jobs.dispatch import ServerPool
 from blender_movie_director.jobs.records import JobRecord, Slot
 from blender_movie_director.jobs.server_pool import ServerEntry
-
-from . import servers as bench_servers
+from blender_movie_director.launcher import process as launcher
 
 SHOT = {"model_type": "t2v_1.3B", "prompt": "a harbour at dawn", "resolution": "448x256", "video_length": 17}
 
@@ -57,13 +57,29 @@ def wait_connected(pool: ServerPool, timeout: float) -> None:
         time.sleep(0.05)
 
 
+@contextlib.contextmanager
+def simulated_servers(count: int, folder: Path, step_seconds: float = 0.05) -> Iterator[list[launcher.ServerProcess]]:
+    """`count` simulated servers on loopback (each its own folder), started as a user's launcher does."""
+    started: list[launcher.ServerProcess] = []
+    try:
+        for n in range(count):
+            config = launcher.LaunchConfig(python=launcher.find_server_python(), state_dir=folder / f"s{n}" / "state",
+                                           output_dir=folder / f"s{n}" / "out", port=0, step_seconds=step_seconds,
+                                           allow_test_controls=True)
+            started.append(launcher.start_server(config))
+        yield started
+    finally:
+        for server in started:
+            server.stop()
+
+
 def jobs_per_minute(counts: Sequence[int] = (1, 2, 4), jobs: int = 8, steps: int = 10,
                     step_seconds: float = 0.05, folder: Path | None = None) -> dict[int, float]:
     """For each number of simulated servers: finished jobs per minute for a batch of `jobs` shots."""
     base = Path(folder or tempfile.mkdtemp(prefix="bmd-bench-multi-"))
     figures: dict[int, float] = {}
     for count in counts:
-        with bench_servers.running(count, step_seconds=step_seconds, folder=base / f"{count}-servers") as started:
+        with simulated_servers(count, base / f"{count}-servers", step_seconds) as started:
             seconds, records, _ = run_batch([s.url for s in started], jobs, base / f"{count}-clips",
                                             steps=steps, step_seconds=step_seconds)
         done = sum(1 for r in records if r.result is not None)
