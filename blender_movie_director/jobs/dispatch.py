@@ -20,11 +20,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..client.wan2gp_client import Wan2GPClient
 from ..common.enums import JobState
+from ..common.model_info import ModelInfo
 from ..common.settings import GenerationSettings, SimulationOptions
 from . import journal
 from .manager import DEFAULT_SERVER_WAIT, JobManager, with_concrete_seed
@@ -185,8 +186,15 @@ class ServerPool:
 
     @property
     def server(self) -> ServerInfo:
-        """The first (default) server's state; servers() has every one."""
-        return self._managers[self._order[0]].server
+        """The first (default) server's state with every answering server's models (a model only one
+        server has can be picked: it goes to that server); servers() has each one's own state."""
+        first = self._managers[self._order[0]].server
+        models: dict[str, ModelInfo] = {}
+        for url in self._order:
+            for model in self._managers[url].server.models:
+                if model.id not in models or (model.available and not models[model.id].available):
+                    models[model.id] = model
+        return replace(first, models=tuple(models.values()))
 
     @property
     def journal_error(self) -> str:
@@ -308,7 +316,7 @@ class ServerPool:
         for url in self._order:
             for event in self._managers[url].drain():
                 if isinstance(event, ServerChanged):
-                    self._emit(event)
+                    self._emit(ServerChanged(self.server))  # the panel's model list: every server's models
                     continue
                 key = (url, event.record.id)
                 with self._lock:

@@ -116,6 +116,9 @@ def test_a_model_only_one_server_has_goes_to_that_server(tmp_path: Path) -> None
     try:
         pool.start()
         wait_connected(pool, 60)
+        first_models = {m.id for m in pool.manager_for(first.url).server.models}
+        assert _WithoutModel.MISSING not in first_models
+        assert _WithoutModel.MISSING in {m.id for m in pool.server.models}  # pickable: another server has it
         ids = [pool.submit(_shot(n, 4, _WithoutModel.MISSING), _slot(n), tmp_path / "clips",
                            simulation=SimulationOptions(step_seconds=0.02)).id for n in range(3)]
         wait_until(lambda: all(pool.get(i).state.is_terminal for i in ids), 60, "the jobs to end")
