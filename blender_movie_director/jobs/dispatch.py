@@ -427,7 +427,7 @@ class ServerPool:
                 job = self._jobs.get(job_id)
             if job is None or job.cancelled:
                 continue
-            model = job.settings.model_type
+            model = job.settings.model_type if job.settings.finish is None else ""  # finishing: any server
             target = choose(list(by_url.values()), model)
             if target is None:
                 reason = self._hopeless(list(by_url.values()), model)

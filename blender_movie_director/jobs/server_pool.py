@@ -90,8 +90,8 @@ class ServerLoad:
 
 
 def able(servers: Sequence[ServerLoad], model_type: str) -> list[ServerLoad]:
-    """The healthy servers whose catalog has the model."""
-    return [s for s in servers if s.healthy and s.info.connected and s.has_model(model_type)]
+    """The healthy servers whose catalog has the model ("": any, e.g. finishing a clip)."""
+    return [s for s in servers if s.healthy and s.info.connected and (not model_type or s.has_model(model_type))]
 
 
 def choose(servers: Sequence[ServerLoad], model_type: str) -> ServerLoad | None:
@@ -102,5 +102,5 @@ def choose(servers: Sequence[ServerLoad], model_type: str) -> ServerLoad | None:
 
 def nobody_has(servers: Sequence[ServerLoad], model_type: str) -> bool:
     """Every server answered with its catalog and none has the model: waiting would not help."""
-    return bool(servers) and all(s.healthy and s.info.connected and s.has_model(model_type) is False
+    return bool(servers) and bool(model_type) and all(s.healthy and s.info.connected and s.has_model(model_type) is False
                                  for s in servers)

@@ -188,3 +188,26 @@ def test_a_slow_server_does_not_hoard_jobs_a_fast_one_could_start(tmp_path: Path
     on_slow = sum(1 for r in records if r.server_url == slow.url)
     print(f"slow server made {on_slow} of 8, the fast one {8 - on_slow}")
     assert on_slow <= 2  # the fast one took the rest as it freed up: nothing waited in the slow one's queue
+
+
+def test_finishing_a_clip_goes_to_any_free_server(tmp_path: Path) -> None:
+    from blender_movie_director.client.finishing import finish_settings
+
+    first, second = start_test_server(tmp_path / "a"), start_test_server(tmp_path / "b")
+    pool = ServerPool([ServerEntry(first.url), ServerEntry(second.url)], poll_interval=0.05)
+    try:
+        pool.start()
+        wait_connected(pool, 60)
+        made = pool.submit(_shot(0, 2), _slot(0), tmp_path / "clips", simulation=SimulationOptions(step_seconds=0.02))
+        wait_until(lambda: pool.get(made.id).state.is_terminal, 60, "the clip")
+        clip = pool.get(made.id).result
+        assert clip is not None
+        # a clip described only by its file: model "clip", which no catalog has
+        finish = pool.submit(finish_settings(clip.video_path, "upscale"), _slot(1), tmp_path / "clips")
+        wait_until(lambda: pool.get(finish.id).state.is_terminal, 60, "the finishing job",
+                   explain=lambda: f"{pool.get(finish.id)}")
+        assert pool.get(finish.id).state is JobState.SUCCEEDED, pool.get(finish.id).error
+    finally:
+        pool.stop()
+        first.stop()
+        second.stop()

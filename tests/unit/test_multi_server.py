@@ -69,6 +69,9 @@ def test_nobody_has_the_model_only_when_every_server_said_so() -> None:
     assert nobody_has([_load("a", models=("t2v",)), _load("b", models=("t2v",))], "t2v_1.3B")
     assert not nobody_has([_load("a", models=("t2v",)), _load("b", healthy=False)], "t2v_1.3B")
     assert not nobody_has([_load("a", models=())], "t2v_1.3B")  # its catalog is not known yet
+    # finishing a clip (model ""): any healthy server, whatever its catalog
+    assert not nobody_has([_load("a", models=("t2v",))], "")
+    assert choose([_load("a", healthy=False), _load("b", models=("t2v",), order=1)], "").url == "b"
 
 
 # -- the Wan2GP queue file
