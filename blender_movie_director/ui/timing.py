@@ -1,30 +1,41 @@
 """Clips play at real speed: a placed movie strip is retimed so that it covers exactly its slot.
 
-What works differs by Blender version (each measured frame by frame in tests/blender/test_timing.py):
+How, measured frame by frame in every Blender of the matrix (tests/blender/test_timing.py): the movie
+strip is stretched to the slot (its last frame held, or its end trimmed) and a Speed effect strip
+(Multiply) on the channel above it asks it for clip frame t·(N-1)/(S-1) at slot frame t: the clip's
+first frame on the slot's first frame, its last on the slot's last, evenly in between (5.0 and 4.5
+round to the nearest frame, 4.2 takes the frame below). The same two strips open in every version.
 
-- 4.2 and 4.5: the strip's own retiming keys, set by Blender's Set Speed operator (RNA can neither
-  create retiming data, `retiming_keys.add()` crashes without it, nor safely move a key: see
-  `_retiming_keys`). The end key lands on the slot's last frame: clip frame k shows at
-  round(k·(S-1)/(N-1)), the first and last exactly on the slot's ends.
-- 5.0: Blender's source-image cache keys a frame by int(frame index) while the movie reader decodes
-  round(frame index) (sequencer/intern/cache/source_image_cache.cc vs render.cc), so a retimed movie
-  shows wrong frames depending on what was drawn before. A Speed effect strip (Multiply) over the
-  clip asks its input for exact frames instead: the movie strip is stretched (held or trimmed) to
-  the slot, and the effect on the channel above maps slot frame t to clip frame
-  round(t·(N-1)/(S-1)).
+What was measured and not used:
+- the strip's own retiming keys. RNA cannot create retiming data (`retiming_keys.add()` crashes
+  without it), moving a key through RNA crashes 4.x when a strip without keys is listed first (the
+  key's owner is looked up by address and such a strip matches any key), Blender's Set Speed operator
+  crashed the bpy module now and then (2 runs in 8 of the directing tests on 4.2; none in 6 without
+  it), a movie reload (a moved file) undoes the retiming, and in 5.0 a retimed movie shows wrong
+  frames: its source-image cache keys a frame by int(frame index) while the reader decodes
+  round(frame index) (sequencer/intern/cache/source_image_cache.cc vs render.cc);
+- Stretch speed control: it maps the clip's full length onto the slot, so a clip sped up loses its
+  last frame.
 
 Main thread only (the tick and operators).
 """
 
 from __future__ import annotations
 
+import os
+from typing import TYPE_CHECKING
+
 import bpy
 
 from ..common import shot_timing
-from ..common.model_info import ModelInfo
 from . import compat, naming
 
-USE_SPEED_EFFECT = bpy.app.version >= (5, 0, 0)
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ..common.model_info import ModelInfo
+
+# Multiply's factor is a 32-bit float: a hair over (N-1)/(S-1) so that the last slot frame never
+# computes to just under N-1 (4.2 takes the frame below)
+FACTOR_MARGIN = 1e-5
 
 
 def scene_fps(scene: bpy.types.Scene) -> float:
@@ -32,34 +43,28 @@ def scene_fps(scene: bpy.types.Scene) -> float:
 
 
 def channels_needed(model_frames: int, slot_frames: int) -> int:
-    """Channels a placed clip takes: two on 5.0 when it is retimed (the clip and its Speed effect)."""
-    return 2 if USE_SPEED_EFFECT and model_frames != slot_frames and model_frames > 1 else 1
+    """Channels a placed clip takes: two when it is retimed (the clip and its Speed strip above it)."""
+    return 2 if model_frames != slot_frames and model_frames > 1 and slot_frames > 1 else 1
 
 
 def fit_to_slot(scene: bpy.types.Scene, strip, slot_frames: int, channel: int) -> None:
     """Retime a movie strip just added at its slot's start so that it covers `slot_frames` scene frames,
-    first frame to last, and move it to `channel` (free for the slot; on 5.0 with the channel above).
-
-    Add the strip where the longer of its own length (plus one) and the slot is free: Blender's
-    speed operator moves a strip that overlaps another, and 4.2 lengthens it by a frame on the way."""
+    first frame to last, and move it to `channel` (free for the slot, and the channel above it too when
+    the clip is retimed). Add the strip where its own full length is free: it overlaps nothing then."""
     clip_frames = int(strip.frame_duration)
     start = int(strip.frame_final_start)
-    if clip_frames != slot_frames and clip_frames > 1 and slot_frames > 1:
-        if USE_SPEED_EFFECT:
-            strip.frame_final_duration = slot_frames  # held on its last frame, or trimmed: the effect's range
-            strip.channel = channel
-            _speed_effect(scene, strip, clip_frames, slot_frames)
-        else:
-            _retiming_keys(scene, strip, slot_frames)
+    strip.frame_final_duration = slot_frames  # its last frame held, or its end trimmed: the effect's range
     if strip.channel != channel:
         strip.channel = channel
+    if clip_frames != slot_frames and clip_frames > 1 and slot_frames > 1:
+        _speed_effect(scene, strip, clip_frames, slot_frames)
     if (int(strip.frame_final_start), int(strip.frame_final_duration), strip.channel) != (start, slot_frames, channel):
         raise RuntimeError(f"placing {strip.name} in {slot_frames} frames at {start}, channel {channel} gave "
                            f"{strip.frame_final_duration} frames at {strip.frame_final_start}, channel {strip.channel}")
 
 
 def speed_strip_of(scene: bpy.types.Scene, strip):
-    """The Speed effect that retimes `strip` (5.0), if any."""
+    """The Speed effect that retimes `strip`, if any."""
     editor = scene.sequence_editor
     if editor is None:
         return None
@@ -74,58 +79,21 @@ def _input_of(effect):
 
 
 def _speed_effect(scene: bpy.types.Scene, strip, clip_frames: int, slot_frames: int) -> None:
-    editor = scene.sequence_editor
-    collection = compat.strips(editor)
+    collection = compat.strips(scene.sequence_editor)
     name = naming.unique(scene, f"{strip.name} (speed)")
     start = int(strip.frame_final_start)
-    try:
-        effect = collection.new_effect(name=name, type="SPEED", channel=strip.channel + 1, frame_start=start,
-                                       input1=strip, length=slot_frames)
-    except TypeError:  # 4.x signature (not used there, kept for completeness)
-        effect = collection.new_effect(name=name, type="SPEED", channel=strip.channel + 1, frame_start=start,
-                                       input1=strip, frame_end=start + slot_frames)
+    where = dict(name=name, type="SPEED", channel=strip.channel + 1, frame_start=start)
+    if bpy.app.version >= (5, 0, 0):
+        effect = collection.new_effect(**where, input1=strip, length=slot_frames)
+    elif bpy.app.version >= (4, 4, 0):
+        effect = collection.new_effect(**where, input1=strip, frame_end=start + slot_frames)
+    else:  # 4.2
+        effect = collection.new_effect(**where, seq1=strip, frame_end=start + slot_frames)
     effect.speed_control = "MULTIPLY"
-    effect.speed_factor = (clip_frames - 1) / (slot_frames - 1) if slot_frames > 1 else 1.0
+    effect.speed_factor = (clip_frames - 1) / (slot_frames - 1) * (1 + FACTOR_MARGIN)
     effect["bmd_retimes"] = strip.name
     if "bmd_job_id" in strip:
         effect["bmd_job_id"] = strip["bmd_job_id"]
-
-
-def _retiming_keys(scene: bpy.types.Scene, strip, slot_frames: int) -> None:
-    """4.x: Blender's Set Speed operator on this strip alone. (Moving the end key through RNA would be
-    simpler, but 4.x's key lookup takes any strip without keys listed before this one for the key's
-    owner, and crashes.) The first call at 100% creates the keys; the strip is then one frame longer
-    than the span its end key covers (4.2: the clip's frames, 4.3+: one less), and a speed of
-    span / (slot - 0.75) lands the end key on the slot's last frame in either."""
-    editor = scene.sequence_editor
-    everything = list(compat.all_strips(editor))
-    selected = {s.name for s in everything if s.select}
-    active = editor.active_strip
-    try:
-        for other in everything:
-            other.select = other == strip
-        editor.active_strip = strip
-        _set_speed(scene, 100.0)
-        span = int(strip.frame_final_duration) - 1
-        speed = 100.0 * span / (slot_frames - 0.75)
-        for _ in range(4):
-            _set_speed(scene, speed)
-            got = int(strip.frame_final_duration)
-            if got == slot_frames:
-                return
-            speed *= (got - 0.75) / (slot_frames - 0.75)
-        raise RuntimeError(f"Blender's Set Speed did not fit {strip.name} into {slot_frames} frames")
-    finally:
-        for other in everything:
-            other.select = other.name in selected
-        editor.active_strip = active
-
-
-def _set_speed(scene: bpy.types.Scene, percent: float) -> None:
-    with bpy.context.temp_override(scene=scene):
-        result = bpy.ops.sequencer.retiming_segment_speed_set(speed=percent)
-    if "FINISHED" not in result:
-        raise RuntimeError(f"Blender's Set Speed refused: {result}")
 
 
 def panel_timing(scene: bpy.types.Scene, model: ModelInfo):
@@ -140,9 +108,7 @@ def panel_timing(scene: bpy.types.Scene, model: ModelInfo):
 
 def strip_path(path) -> str:
     """How a new strip links its file: `//…` when the project is saved and the file is inside its
-    folder (so the strip never needs relinking, which would reload a retimed movie), else absolute."""
-    import os
-
+    folder (so the strip never needs relinking, which reloads the movie), else absolute."""
     text = str(path)
     if bpy.data.filepath:
         base = os.path.dirname(bpy.path.abspath("//"))
@@ -156,22 +122,14 @@ def strip_path(path) -> str:
 
 
 def repoint(strip, path: str) -> None:
-    """Link a placed movie strip to another file (its clip moved) and keep it in its slot. Blender
-    reloads a movie whose path changes, and the reload undoes the fit (4.2 grows the strip by a frame;
-    5.0 gives the movie its own length back), so the clip is fitted again."""
+    """Link a placed movie strip to another file (its clip moved) and keep it in its slot: Blender
+    reloads a movie whose path changes and gives it its own length back."""
     if strip.filepath == path:
         return
-    scene = strip.id_data
     slot = int(strip.get("bmd_slot_frames", 0) or strip.frame_final_duration)
     channel = strip.channel
     strip.filepath = path
-    if int(strip.frame_final_duration) == slot:
-        return
-    if USE_SPEED_EFFECT and speed_strip_of(scene, strip) is not None:
-        strip.frame_final_duration = slot
-    elif int(strip.frame_duration) != slot:
-        _retiming_keys(scene, strip, slot)
-    else:
+    if int(strip.frame_final_duration) != slot:
         strip.frame_final_duration = slot
     if strip.channel != channel:
         strip.channel = channel
