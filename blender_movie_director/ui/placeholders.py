@@ -4,10 +4,14 @@ Called from the tick: a placeholder the user deleted cancels its job (the job ma
 server); one trimmed or stretched before its job started re-asks the server for the frames the new
 length needs (the old job is cancelled, a new one takes the same placeholder place); after the job
 started, the clip is placed in the edited slot and retimed to it (sequencer.remove_placeholder reads
-the slot back). Moving a placeholder only moves where the clip lands.
+the slot back). Moving a placeholder only moves where the clip lands. A new length counts once it
+has held still for a moment (not while the user is still dragging the handle), and the placeholder
+strip itself is kept: only the job it stands for changes.
 """
 
 from __future__ import annotations
+
+import time
 
 import bpy
 
@@ -15,11 +19,13 @@ from ..common import shot_timing
 from ..common.enums import JobState
 from ..common.errors import DirectorError
 from ..jobs.manager import JobManager
-from . import compat, placement, queueing, shots, timing
+from . import compat, queueing, shots, timing
 
 NOT_STARTED = (JobState.SUBMITTING, JobState.QUEUED)
+SETTLE_SECONDS = 0.5  # a trimmed length counts once it stayed the same this long
 _seen: dict[str, str] = {}  # job id -> scene of a placeholder seen on the timeline while its job runs
 _reasked: set[str] = set()  # old job ids whose placeholder was given to a new job
+_lengths: dict[str, tuple[int, float]] = {}  # job id -> (placeholder length, since when)
 
 
 def watch(manager: JobManager) -> None:
@@ -39,13 +45,22 @@ def watch(manager: JobManager) -> None:
                 manager.cancel(record.id)
             continue
         _seen[record.id] = record.slot.scene
-        if record.state in NOT_STARTED and int(strip.frame_final_duration) != record.slot.frames:
+        length = int(strip.frame_final_duration)
+        if length == record.slot.frames or record.state not in NOT_STARTED:
+            _lengths.pop(record.id, None)
+            continue
+        seen_length, since = _lengths.setdefault(record.id, (length, time.monotonic()))
+        if seen_length != length:
+            _lengths[record.id] = (length, time.monotonic())
+        elif time.monotonic() - since >= SETTLE_SECONDS:
+            _lengths.pop(record.id, None)
             _reask(manager, scene, record, strip)
 
 
 def forget() -> None:
     _seen.clear()
     _reasked.clear()
+    _lengths.clear()
 
 
 def _placeholders(scene_names: set[str]) -> dict:
@@ -70,18 +85,17 @@ def _reask(manager: JobManager, scene, record, strip) -> None:
     timed = shot_timing.for_slot(model, frames, timing.scene_fps(scene))
     if not timed.fits or timed.model_frames == record.settings.video_length:
         return  # the same frames (or more than it can make): the clip is retimed into the new length
-    tags = placement.placeholder_extras(strip)
-    channel, start = strip.channel, int(strip.frame_final_start)
+    shot = strip.get("bmd_shot")
     settings = record.settings.model_copy(update={"video_length": timed.model_frames}).model_dump(mode="json")
+    try:
+        new = queueing.queue_generation(scene, settings, channel=strip.channel, frame_start=int(strip.frame_final_start),
+                                        slot_frames=frames, label=record.label, simulation=record.simulation,
+                                        reuse_placeholder=strip)
+    except DirectorError as error:  # the old job goes on; its clip is retimed into the new length
+        print(f"Movie Director: could not ask again for the new length: {error}")
+        return
     _reasked.add(record.id)
     _seen.pop(record.id, None)
     manager.cancel(record.id)
-    compat.strips(scene.sequence_editor).remove(strip)
-    try:
-        new = queueing.queue_generation(scene, settings, channel=channel, frame_start=start, slot_frames=frames,
-                                        label=record.label, simulation=record.simulation, placeholder_tags=tags)
-    except DirectorError as error:
-        print(f"Movie Director: could not re-ask for the new length: {error}")
-        return
-    if "bmd_shot" in tags:
-        shots.relink(scene, str(tags["bmd_shot"]), new.id)
+    if shot:
+        shots.relink(scene, str(shot), new.id)

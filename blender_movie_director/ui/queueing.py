@@ -49,12 +49,15 @@ def queue_generation(
     simulation: SimulationOptions | dict | None = None,
     slot_frames: int | None = None,
     placeholder_tags: dict[str, Any] | None = None,
+    reuse_placeholder: Any = None,
 ) -> JobRecord:
     """Validate, capture the slot, add a placeholder, hand the job to the worker. Never blocks.
 
     The slot is scene time: `slot_frames` scene frames when given (a text strip, a shot), else the
     clip's own length at real speed (33 frames at 16 fps fill 48 frames of a 24 fps scene); the clip is
-    retimed into it when placed. `placeholder_tags` go on the placeholder and on to the clip."""
+    retimed into it when placed. `placeholder_tags` go on the placeholder and on to the clip;
+    `reuse_placeholder`, a placeholder strip whose job this one replaces, holds the slot instead of a
+    new one (the user may be holding it)."""
     url = addon.server_url()
     check_online_access(url)
     manager = addon.manager()
@@ -67,13 +70,18 @@ def queue_generation(
     resolved = parsed.resolved_for(model)
     if slot_frames is None:
         slot_frames = shot_timing.for_model_frames(model, resolved.video_length or 1, timing.scene_fps(scene)).slot_frames
-    channel = sequencer.free_channel(scene, max(1, channel), frame_start, slot_frames)
+    keep = {reuse_placeholder.name} if reuse_placeholder is not None else frozenset()
+    channel = sequencer.free_channel(scene, max(1, channel), frame_start, slot_frames, ignore=keep)
     if simulation is not None and not isinstance(simulation, SimulationOptions):
         simulation = SimulationOptions.model_validate(simulation)
     record = manager.submit(resolved, Slot(scene=scene.name, channel=channel, frame_start=frame_start, frames=slot_frames), addon.output_dir(),
                             label=label or resolved.prompt[:LABEL_CHARS], simulation=simulation,
                             project=journal_path())  # this .blend's own journal
-    placeholder = sequencer.add_placeholder(scene, record)
+    if reuse_placeholder is not None:
+        reuse_placeholder["bmd_job_id"] = record.id
+        placeholder = reuse_placeholder.name
+    else:
+        placeholder = sequencer.add_placeholder(scene, record)
     for key, value in (placeholder_tags or {}).items():
         compat.all_strips(scene.sequence_editor)[placeholder][key] = value
     return record
