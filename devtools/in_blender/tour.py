@@ -269,6 +269,8 @@ def tour():
     prefs = prefs_entry.preferences
     prefs.server_url = REQUEST["server_url"]
     prefs.poll_interval = 0.1
+    if hasattr(prefs, "server_wait"):  # unsent jobs wait this long for a server that is down (default minutes)
+        prefs.server_wait = 5.0
     step("preferences", server_url=prefs.server_url)
 
     with bpy.context.temp_override(window=bpy.context.window_manager.windows[0]):
