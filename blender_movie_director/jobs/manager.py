@@ -53,13 +53,13 @@ from ..common.messages import JobResult, JobStatus
 from ..common.protocol import new_client_id
 from ..common.settings import MAX_SEED, GenerationSettings, SimulationOptions
 from . import journal
+from .defaults import DEFAULT_SERVER_WAIT
 from .journal_book import JournalBook
 from .reconnect import Reconnect
 from .records import Event, JobChanged, JobRecord, ServerChanged, ServerInfo, Slot
 from .server_cancels import PendingCancel, ServerCancels
 
 STATUS_INTERVAL = 3.0  # how often the worker refreshes the server's state for the Server panel
-DEFAULT_SERVER_WAIT = 600.0  # how long unsent jobs wait for an unreachable server (a real Wan2GP start)
 IDLE_PROBE_SECONDS = 2.0  # quiet this long: check the server is still there (and the same) before sending
 FOLLOW_POLL_SECONDS = 0.5  # how often a job followed through /job_result is asked about
 Job = GenerationJob | AttachedJob

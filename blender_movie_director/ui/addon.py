@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bpy
 
-from ..client.wan2gp_client import Wan2GPClient
 from ..common.addresses import DEFAULT_URL
-from ..jobs.manager import DEFAULT_SERVER_WAIT, JobManager
 from . import identity
 from . import login as login_store
+
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ..jobs.manager import JobManager
 
 ADDON_PACKAGE = __package__.rsplit(".", 1)[0]  # "blender_movie_director" or "bl_ext.<repo>.blender_movie_director"
 
@@ -38,6 +40,9 @@ def login() -> tuple[str, str] | None:
 
 def manager() -> JobManager:
     """The job manager, created on first use with the preferences' URL and poll interval."""
+    from ..client.wan2gp_client import Wan2GPClient  # on first use: never on the enable path
+    from ..jobs.manager import DEFAULT_SERVER_WAIT, JobManager
+
     global _manager
     if _manager is None:
         p = prefs()

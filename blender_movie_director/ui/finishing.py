@@ -9,18 +9,20 @@ result carries `bmd_source` (the source strip's name) and the finishing in its s
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bpy
 
-from ..client.finishing import finish_settings
 from ..common.enums import ModelGroup, OutputKind
 from ..common.errors import InvalidSettingsError, PlacementError, QueueError
-from ..common.finishing import FinishOperation
-from ..common.settings import GenerationSettings
-from ..jobs.records import JobRecord, Slot
 from . import addon, compat, queueing, sequencer, timing
 from .projects import journal_path
 from .result_links import SOURCE_TAG
+
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ..common.finishing import FinishOperation
+    from ..common.settings import GenerationSettings
+    from ..jobs.records import JobRecord, Slot
 
 
 def source_file(strip) -> Path:
@@ -34,6 +36,8 @@ def source_file(strip) -> Path:
 
 def clip_settings(strip) -> GenerationSettings:
     """What the strip is: its Director settings (seed and all), or a plain description of a clip made elsewhere."""
+    from ..common.settings import GenerationSettings
+
     raw = strip.get("bmd_settings")
     if raw:
         try:
@@ -46,6 +50,8 @@ def clip_settings(strip) -> GenerationSettings:
 
 
 def slot_above(scene: bpy.types.Scene, strip) -> Slot:
+    from ..jobs.records import Slot
+
     start, frames = int(strip.frame_final_start), max(1, int(strip.frame_final_duration))
     channel = sequencer.free_channel(scene, strip.channel + 1, start, frames, ignore={strip.name})
     return Slot(scene=scene.name, channel=channel, frame_start=start, frames=frames)
@@ -53,6 +59,9 @@ def slot_above(scene: bpy.types.Scene, strip) -> Slot:
 
 def queue_finish(scene: bpy.types.Scene, strip, operation: FinishOperation | str, **options) -> JobRecord:
     """Queue Upscale, Smooth or Add Sound (from the picture) for the strip; its placeholder holds the slot above."""
+    from ..client.finishing import finish_settings
+    from ..common.finishing import FinishOperation
+
     operation = FinishOperation(operation)
     path = source_file(strip)
     if not path.is_file():

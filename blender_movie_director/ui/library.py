@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bpy
 from bpy.app.handlers import persistent
@@ -23,9 +24,11 @@ from bpy.props import CollectionProperty, EnumProperty, IntProperty, StringPrope
 
 from ..common.enums import JobState, ModelGroup, OutputKind
 from ..common.errors import PlacementError
-from ..common.library import ClipLibrary, LibraryEntry, library_for_journal
-from ..jobs.records import JobRecord, Slot
 from . import addon, compat, projects, sequencer, timing
+
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ..common.library import ClipLibrary, LibraryEntry
+    from ..jobs.records import JobRecord
 
 _entries: dict[str, LibraryEntry] = {}
 _previews: list = []  # one bpy.utils.previews collection, made on first use
@@ -45,10 +48,14 @@ class MOVIE_DIRECTOR_library_item(bpy.types.PropertyGroup):
 
 
 def library_path() -> Path:
+    from ..common.library import library_for_journal
+
     return library_for_journal(projects.journal_path())
 
 
 def library() -> ClipLibrary:
+    from ..common.library import ClipLibrary
+
     return ClipLibrary(library_path())
 
 
@@ -57,6 +64,8 @@ def library() -> ClipLibrary:
 
 def remember(record: JobRecord) -> None:
     """A job of this project finished: its clip joins the library (once)."""
+    from ..common.library import ClipLibrary, library_for_journal
+
     if record.state is not JobState.SUCCEEDED or record.result is None or record.project is None:
         return
     try:
@@ -158,6 +167,8 @@ def scene_frames(scene: bpy.types.Scene, found: LibraryEntry) -> int:
 
 def place(scene: bpy.types.Scene, found: LibraryEntry, frame: int, channel: int) -> list[str]:
     """The clip again at `frame` (the first free channel from `channel` up), as long as it plays."""
+    from ..jobs.records import JobRecord, Slot
+
     if not found.exists:
         raise PlacementError(f"{found.clip.name} is no longer at {found.clip.parent}")
     frames = scene_frames(scene, found)
@@ -347,6 +358,8 @@ def _before_save(*_args) -> None:
 
 @persistent
 def _after_save(*_args) -> None:
+    from ..common.library import ClipLibrary
+
     old = _saving.pop("old", None)
     new = library_path()
     if old is not None and old != new and old.is_file():  # saved for the first time, or as another file

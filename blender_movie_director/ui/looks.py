@@ -18,8 +18,6 @@ from bpy.props import BoolProperty, CollectionProperty, FloatProperty, IntProper
 
 from ..common.enums import MediaInput, OutputKind
 from ..common.lora_choice import MAX_MULTIPLIER, MIN_MULTIPLIER, lora_settings
-from ..common.presets import apply_preset
-from ..common.settings import MAX_REFERENCE_IMAGES
 from . import presets, queueing
 
 
@@ -93,6 +91,8 @@ def cast_in_shot(scene: bpy.types.Scene) -> list:
 
 def reference_images(scene: bpy.types.Scene) -> list[Path]:
     """The reference images of the cast in the shot, member by member, each file once."""
+    from ..common.settings import MAX_REFERENCE_IMAGES
+
     found: list[Path] = []
     for member in cast_in_shot(scene):
         for image in member.images:
@@ -117,6 +117,9 @@ def loras_for(scene: bpy.types.Scene, model_id: str) -> list[tuple[str, float]]:
 def apply_look(scene: bpy.types.Scene, settings: dict[str, Any], model: Any = None) -> dict[str, Any]:
     """The settings with the scene's look: preset, LoRAs and cast. Never raises: what does not fit is left for
     the queue's checks to refuse with a message (an empty prompt, a model without reference images)."""
+    from ..common.presets import apply_preset
+    from ..common.settings import MAX_REFERENCE_IMAGES
+
     look = look_of(scene)
     result = dict(settings)
     model_id = str(result.get("model_type") or "")

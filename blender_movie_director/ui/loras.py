@@ -4,18 +4,25 @@ refused when the shot is queued (and again by the client before sending)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import bpy
 from bpy.props import StringProperty
 
-from ..client.wan2gp_client import Wan2GPClient
 from ..common.errors import InvalidSettingsError
-from ..jobs.lora_lists import LoraLists
 from . import addon, identity
+
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ..client.wan2gp_client import Wan2GPClient
+    from ..jobs.lora_lists import LoraLists
 
 _lists: list[LoraLists] = []
 
 
 def lists() -> LoraLists:
+    from ..client.wan2gp_client import Wan2GPClient
+    from ..jobs.lora_lists import LoraLists
+
     if not _lists:
         def client(url: str) -> Wan2GPClient:
             prefs = addon.prefs()

@@ -12,14 +12,17 @@ strip itself is kept: only the job it stands for changes.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import bpy
 
 from ..common import shot_timing
 from ..common.enums import JobState
 from ..common.errors import DirectorError
-from ..jobs.manager import JobManager
 from . import compat, queueing, shots, timing
+
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ..jobs.manager import JobManager
 
 NOT_STARTED = (JobState.SUBMITTING, JobState.QUEUED)
 SETTLE_SECONDS = 0.5  # a trimmed length counts once it stayed the same this long

@@ -6,7 +6,7 @@ import bpy
 from bpy.props import BoolProperty, CollectionProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from ..common.addresses import DEFAULT_URL
-from ..jobs.manager import DEFAULT_SERVER_WAIT
+from ..jobs.defaults import DEFAULT_SERVER_WAIT
 from . import login, presets
 from . import servers as more_servers
 from .addon import ADDON_PACKAGE

@@ -7,23 +7,19 @@ delete it, export presets to a JSON file and import them again (common/presets.p
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bpy
 from bpy.props import BoolProperty, FloatProperty, IntProperty, StringProperty
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from ..common.errors import DirectorError
-from ..common.presets import (
-    BUILTIN_NAMES,
-    BUILTIN_PRESETS,
-    PLACEHOLDER,
-    StylePreset,
-    preset_from_shot,
-    presets_from_json,
-    presets_to_json,
-    unique_name,
-)
 from . import addon
+
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ..common.presets import StylePreset
+
+PLACEHOLDER = "{prompt}"  # common.presets.PLACEHOLDER (tests/blender/test_enable_path.py holds them equal)
 
 
 class MOVIE_DIRECTOR_user_preset(bpy.types.PropertyGroup):
@@ -54,6 +50,8 @@ def stored() -> list:
 
 def to_preset(item) -> StylePreset | None:
     """The stored preset as a StylePreset (None when it is not valid, e.g. its template lost {prompt})."""
+    from ..common.presets import StylePreset  # pydantic: on first use, never at the add-on's enable
+
     try:
         return StylePreset(name=item.name, prompt_template=item.prompt_template, negative_prompt=item.negative_prompt,
                            steps=item.steps or None, guidance=item.guidance if item.use_guidance else None,
@@ -68,6 +66,8 @@ def user_presets() -> list[StylePreset]:
 
 def all_presets() -> list[StylePreset]:
     """The user's first, then the shipped ones (a user preset never hides a shipped one: names are unique)."""
+    from ..common.presets import BUILTIN_PRESETS
+
     return [*user_presets(), *BUILTIN_PRESETS]
 
 
@@ -112,10 +112,14 @@ class MOVIE_DIRECTOR_OT_preset_from_shot(bpy.types.Operator):
         return context.scene is not None and _prefs() is not None
 
     def invoke(self, context, event):
+        from ..common.presets import unique_name
+
         self.name = unique_name(self.name, [p.name for p in user_presets()])
         return context.window_manager.invoke_props_dialog(self)
 
     def execute(self, context) -> set[str]:
+        from ..common.presets import preset_from_shot, unique_name
+
         props = context.scene.movie_director
         look = context.scene.movie_director_look
         try:
@@ -152,6 +156,8 @@ class MOVIE_DIRECTOR_OT_rename_preset(bpy.types.Operator):
         return context.window_manager.invoke_props_dialog(self)
 
     def execute(self, context) -> set[str]:
+        from ..common.presets import unique_name
+
         item = next((p for p in stored() if p.name == self.old_name), None)
         if item is None:
             self.report({"ERROR"}, f"No user preset named '{self.old_name}' (shipped presets cannot be renamed)")
@@ -180,6 +186,8 @@ class MOVIE_DIRECTOR_OT_delete_preset(bpy.types.Operator):
     name: StringProperty(name="Preset")
 
     def execute(self, context) -> set[str]:
+        from ..common.presets import BUILTIN_NAMES
+
         prefs = _prefs()
         items = stored()
         name = self.name or (_selected().name if _selected() is not None else "")
@@ -209,6 +217,8 @@ class MOVIE_DIRECTOR_OT_export_presets(bpy.types.Operator, ExportHelper):
     include_shipped: BoolProperty(name="Include Shipped Presets", default=False)
 
     def execute(self, context) -> set[str]:
+        from ..common.presets import BUILTIN_PRESETS, presets_to_json
+
         chosen = [*user_presets(), *(BUILTIN_PRESETS if self.include_shipped else ())]
         try:
             Path(self.filepath).write_text(presets_to_json(chosen), encoding="utf-8")
@@ -230,6 +240,8 @@ class MOVIE_DIRECTOR_OT_import_presets(bpy.types.Operator, ImportHelper):
     filter_glob: StringProperty(default="*.json", options={"HIDDEN"})
 
     def execute(self, context) -> set[str]:
+        from ..common.presets import presets_from_json, unique_name
+
         try:
             found = presets_from_json(Path(self.filepath).read_text(encoding="utf-8"))
         except OSError as exc:

@@ -16,13 +16,15 @@ import os
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bpy
 from bpy.app.handlers import persistent
 
-from ..jobs import journal
-from ..jobs.records import JobRecord
 from . import addon, compat, sequencer, timing
+
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ..jobs.records import JobRecord
 
 SESSION = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"  # this Blender session, while unsaved
 _saving: dict[str, object] = {}  # what save_pre changed, for save_post / save_post_fail
@@ -30,6 +32,8 @@ _saving: dict[str, object] = {}  # what save_pre changed, for save_post / save_p
 
 def journal_path(blend_file: str | None = None) -> Path:
     """The journal of the open .blend (or of `blend_file`), or of this unsaved session."""
+    from ..jobs import journal
+
     blend_file = bpy.data.filepath if blend_file is None else blend_file
     if blend_file:
         return journal.journal_for_blend(Path(blend_file))
@@ -122,6 +126,8 @@ def before_save(filepath: str = "", *_args) -> None:
 def after_save(*_args) -> None:
     """Written: every clip placed so far is in the file (never placed again on reopening); strips
     whose path the save did not remap (Remap Relative off) are pointed at their clip again."""
+    from ..jobs import journal
+
     manager = addon.manager_if_running()
     if manager is None:
         return

@@ -8,14 +8,15 @@ its family, what it needs and whether its weights are downloaded.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
-from ..common.catalog import CATALOG
 from ..common.enums import ModelGroup, OutputKind
-from ..common.model_info import ModelInfo
+
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ..common.model_info import ModelInfo
 
 DEFAULT_RESOLUTION = "MODEL_DEFAULT"
 
@@ -26,6 +27,8 @@ FIRST_RUN_MODEL = "t2v_1.3B"  # first in the list, so the default: the fastest W
 
 
 def refresh_model_items(models: tuple[ModelInfo, ...] | list[ModelInfo]) -> None:
+    from ..common.catalog import CATALOG  # built-in models: pydantic, on first use
+
     source = sorted(models or CATALOG, key=lambda m: m.id != FIRST_RUN_MODEL)  # stable: keeps the server's order
     _models.clear()
     _models.update({m.id: m for m in source})

@@ -6,25 +6,28 @@ validation, the slot, the placeholder and the online-access rule are decided in 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
 
 from ..common import shot_timing
 from ..common.addresses import is_loopback_url
-from ..common.catalog import MODELS_BY_ID
 from ..common.errors import InvalidSettingsError, QueueError
-from ..common.model_info import ModelInfo
-from ..common.settings import SimulationOptions, parse_settings
-from ..jobs.records import JobRecord, Slot
 from . import addon, compat, sequencer, timing
 from .projects import journal_path
+
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ..common.model_info import ModelInfo
+    from ..common.settings import SimulationOptions
+    from ..jobs.records import JobRecord
 
 LABEL_CHARS = 120  # the Jobs panel wraps a job's label over two lines
 
 
 def known_models() -> dict[str, ModelInfo]:
     """The server's catalog once connected; before that, the built-in one (the server re-checks)."""
+    from ..common.catalog import MODELS_BY_ID
+
     models = addon.manager().server.models
     return {m.id: m for m in models} if models else dict(MODELS_BY_ID)
 
@@ -58,6 +61,9 @@ def queue_generation(
     retimed into it when placed. `placeholder_tags` go on the placeholder and on to the clip;
     `reuse_placeholder`, a placeholder strip whose job this one replaces, holds the slot instead of a
     new one (the user may be holding it)."""
+    from ..common.settings import SimulationOptions, parse_settings
+    from ..jobs.records import Slot
+
     url = addon.server_url()
     check_online_access(url)
     manager = addon.manager()

@@ -3,14 +3,18 @@ finishing result is placed. Used by sequencer.place_result; no timeline changes 
 
 from __future__ import annotations
 
-from ..common.finishing import FinishOperation
-from ..jobs.records import JobRecord
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ..jobs.records import JobRecord
 
 SOURCE_TAG = "bmd_source"  # the name of the strip a result was made for (a finish, a sound for a clip)
 
 
 def is_sound_only(record: JobRecord) -> bool:
     """A finishing job whose result is placed as its sound alone (Add Sound: the picture is the source's)."""
+    from ..common.finishing import FinishOperation
+
     finish = record.settings.finish
     return finish is not None and finish.operation is FinishOperation.ADD_SOUND
 

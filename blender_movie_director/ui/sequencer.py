@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bpy
 
 from ..common.errors import PlacementError
-from ..common.messages import JobResult
-from ..jobs.records import JobRecord, Slot
 from . import compat, placement, result_links, timing
+
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ..common.messages import JobResult
+    from ..jobs.records import JobRecord, Slot
 
 MAX_CHANNEL = 128
 PLACEHOLDER_COLOR = (0.25, 0.25, 0.32)
@@ -72,6 +75,8 @@ def find_placeholder(scene: bpy.types.Scene, job_id: str):
 
 def remove_placeholder(record: JobRecord) -> Slot:
     """Remove the job's placeholder; the slot is where the user left it (they may have moved or trimmed it)."""
+    from ..jobs.records import Slot
+
     scene = bpy.data.scenes.get(record.slot.scene)
     if scene is None:
         return record.slot

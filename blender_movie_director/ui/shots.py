@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bpy
 from bpy.props import BoolProperty, StringProperty
@@ -19,9 +20,11 @@ from bpy.props import BoolProperty, StringProperty
 from ..common import shot_timing
 from ..common.enums import JobState, MediaInput, OutputKind
 from ..common.errors import InvalidSettingsError, QueueError
-from ..common.model_info import ModelInfo
-from ..jobs.records import JobRecord
 from . import addon, compat, properties, queueing, timing
+
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ..common.model_info import ModelInfo
+    from ..jobs.records import JobRecord
 
 
 class MOVIE_DIRECTOR_shot(bpy.types.PropertyGroup):

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import statistics
 import time
+from typing import TYPE_CHECKING
 
 import bpy
 from bpy.app.handlers import persistent
 
 from ..common.enums import JobState
 from ..common.errors import PlacementError
-from ..jobs.records import JobChanged, JobRecord, ServerChanged
 from . import addon, library, placeholders, projects, sequencer
+
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ..jobs.records import JobRecord
 
 _placed: set[str] = set()
 _waiting: dict[str, JobRecord] = {}  # succeeded, not yet placed (Blender was busy)
@@ -28,6 +31,8 @@ def tick() -> float | None:
     manager = addon.manager_if_running()
     if manager is None:
         return 1.0
+    from ..jobs.records import JobChanged, ServerChanged  # loaded with the manager, never at enable
+
     redraw = False
     for event in manager.drain():
         redraw = True

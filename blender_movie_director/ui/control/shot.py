@@ -16,7 +16,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
 
@@ -25,9 +25,11 @@ from ...common.control import ControlPlan, ControlReading, ControlRender, plan
 from ...common.enums import MediaInput
 from ...common.errors import InvalidSettingsError, QueueError
 from ...common.filenames import slug
-from ...common.model_info import ModelInfo
 from .. import addon, compat, properties, queueing, timing
 from . import tasks
+
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ...common.model_info import ModelInfo
 
 SOURCE_SCENE = "BMD control source"
 CONTROL_FOLDER = "control"  # beside the clips: the control videos jobs were sent (Regenerate sends them again)

@@ -2,16 +2,19 @@
 to continue; the new clip lands right after it, on the same channel, at real speed."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bpy
 
 from ...common.errors import DirectorError
-from ...common.model_info import ModelInfo
 from .. import compat, queueing, shots, stills, timing
 from ._common import SceneOperator, report_error
 
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ...common.model_info import ModelInfo
 
-def extend_model(scene: bpy.types.Scene, strip) -> ModelInfo | None:
+
+def extend_model(scene: bpy.types.Scene, strip) -> "ModelInfo | None":
     """The Shot panel's model if it continues videos, else the strip's own, else the first that does."""
     return shots.video_continuing_model(scene.movie_director.model, str(strip.get("bmd_model", "")))
 

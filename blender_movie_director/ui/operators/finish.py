@@ -3,13 +3,17 @@ Strip panel). Each queues a job and returns at once; its result lands above the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import bpy
 from bpy.props import EnumProperty, FloatProperty, StringProperty
 
 from ...common.errors import DirectorError
-from ...common.finishing import UPSCALERS, FinishOperation
 from .. import compat, finishing, timing
 from ._common import report_error
+
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ...common.finishing import FinishOperation
 
 
 def _active(context, kinds: tuple[str, ...] = ("MOVIE",)):
@@ -38,6 +42,11 @@ class MOVIE_DIRECTOR_OT_upscale_strip(bpy.types.Operator):
         return context.window_manager.invoke_props_dialog(self)
 
     def execute(self, context) -> set[str]:
+        from ...common.finishing import (  # pydantic: on first use, never at the add-on's enable
+            UPSCALERS,
+            FinishOperation,
+        )
+
         scale = float(self.scale)
         if scale not in UPSCALERS[self.upscaler]:
             self.report({"ERROR"}, f"{self.upscaler} upscales by " + ", ".join(f"×{f:g}" for f in UPSCALERS[self.upscaler]))
@@ -60,6 +69,8 @@ class MOVIE_DIRECTOR_OT_smooth_strip(bpy.types.Operator):
         return _active(context) is not None
 
     def execute(self, context) -> set[str]:
+        from ...common.finishing import FinishOperation
+
         fps = self.fps or timing.scene_fps(context.scene)
         return _queue(self, context, FinishOperation.SMOOTH, fps=round(fps, 3))
 
@@ -88,6 +99,8 @@ class MOVIE_DIRECTOR_OT_add_sound_strip(bpy.types.Operator):
         return context.window_manager.invoke_props_dialog(self)
 
     def execute(self, context) -> set[str]:
+        from ...common.finishing import FinishOperation
+
         if self.source == "PICTURE":
             return _queue(self, context, FinishOperation.ADD_SOUND, sound_prompt=self.prompt.strip(),
                           sound_negative=self.negative_prompt.strip())

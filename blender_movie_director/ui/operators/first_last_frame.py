@@ -2,26 +2,30 @@
 end image. The pictures come from two image strips, from the frames under two markers, or from the
 frame at the playhead and the one under the next marker; the clip fills the time between them."""
 
+from typing import TYPE_CHECKING
+
 import bpy
 from bpy.props import EnumProperty
 
 from ...common import shot_timing
 from ...common.enums import MediaInput, OutputKind
 from ...common.errors import DirectorError
-from ...common.model_info import ModelInfo
 from .. import compat, queueing, stills, timing
 from ._common import SceneOperator, report_error
+
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ...common.model_info import ModelInfo
 
 DEFAULT_PROMPT = "a smooth, continuous shot from the first picture to the last"
 _BOTH = {MediaInput.IMAGE_START, MediaInput.IMAGE_END}
 
 
-def works_from(model: ModelInfo, given: set[MediaInput]) -> bool:
+def works_from(model: "ModelInfo", given: set[MediaInput]) -> bool:
     return (model.output is OutputKind.VIDEO and set(model.required_inputs) <= given
             and given <= set(model.media_inputs))
 
 
-def first_last_model(scene: bpy.types.Scene) -> ModelInfo | None:
+def first_last_model(scene: bpy.types.Scene) -> "ModelInfo | None":
     """The Shot panel's model when it takes a start and an end image, else the first one that does."""
     models = queueing.known_models()
     chosen = models.get(scene.movie_director.model)

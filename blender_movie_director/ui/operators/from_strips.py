@@ -10,14 +10,17 @@ is the voice. The clip goes above the strips, where the first of them starts.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bpy
 
 from ...common.enums import MediaInput
 from ...common.errors import DirectorError
-from ...common.model_info import ModelInfo
 from .. import compat, queueing
 from ._common import SceneOperator, report_error
+
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ...common.model_info import ModelInfo
 
 M = MediaInput
 # what each kind of strip can stand for, in the order they are handed out

@@ -1,16 +1,19 @@
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bpy
 
 from ...common.enums import MediaInput, ModelGroup
 from ...common.errors import DirectorError
-from ...common.model_info import ModelInfo
 from .. import addon, compat, properties, queueing
 from ._common import SceneOperator, report_error
 
+if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
+    from ...common.model_info import ModelInfo
 
-def image_to_video_model(model_id: str) -> ModelInfo | None:
+
+def image_to_video_model(model_id: str) -> "ModelInfo | None":
     """The Shot panel's model when a start image is all it needs, else the first (downloaded) one that is."""
     chosen = queueing.known_models().get(model_id)
     if chosen is not None and chosen.works_from({MediaInput.IMAGE_START}):
