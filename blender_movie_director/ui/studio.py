@@ -27,17 +27,26 @@ def _lists_changed() -> bool:
     return bool(loras._lists) and loras.lists().changed()
 
 
+def _first_library() -> None:
+    """The add-on enabled with a project open (register() may not read bpy.data): its library, once."""
+    if bpy.data.filepath:
+        library.refresh()
+
+
 def register() -> None:
     looks.register()
     library.register()
     finish.register_menu()
     if not bpy.app.timers.is_registered(_redraw_when_answered):
         bpy.app.timers.register(_redraw_when_answered, first_interval=0.5, persistent=True)
+    if not bpy.app.timers.is_registered(_first_library):
+        bpy.app.timers.register(_first_library, first_interval=0.0)
 
 
 def unregister() -> None:
-    if bpy.app.timers.is_registered(_redraw_when_answered):
-        bpy.app.timers.unregister(_redraw_when_answered)
+    for timer in (_redraw_when_answered, _first_library):
+        if bpy.app.timers.is_registered(timer):
+            bpy.app.timers.unregister(timer)
     finish.unregister_menu()
     library.unregister()
     looks.unregister()

@@ -312,3 +312,18 @@ def test_the_panels_show_the_look_the_cast_finishing_and_the_library(addon, scen
     assert len(menu.operators()) == 3
     scene.movie_director_look.preset = ""
     scene.movie_director_look.cast.clear()
+
+
+def test_clips_made_before_the_first_save_stay_in_the_library(addon, scene, drive, tmp_path: Path) -> None:
+    bpy.ops.wm.read_homefile(use_empty=True)  # an unsaved file: clips go to the extension's user folder
+    scene = bpy.context.scene
+    scene.render.fps = 24
+    set_shot(scene, "made before saving")
+    bpy.ops.movie_director.generate()
+    drive(jobs_finished(addon))
+    library = addon.ui.library
+    assert [e.prompt for e in library.refresh()] == ["made before saving"]
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "first_save.blend"))
+    (entry,) = library.entries()
+    assert entry.exists and entry.clip.parent == tmp_path / "movie_director"  # moved in with the project
+    assert library.library_path() == tmp_path / "movie_director" / "first_save.library.json"
