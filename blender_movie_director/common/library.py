@@ -16,12 +16,12 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from .atomic import write_json_atomically
-from .messages import JobResult
+
+if TYPE_CHECKING:  # the add-on reads a library's path without loading pydantic (Blender's start-up)
+    from .messages import JobResult
 
 SUFFIX = ".library.json"
 JOURNAL_SUFFIX = ".journal.json"
@@ -150,6 +150,10 @@ class ClipLibrary:
 
     def entries(self) -> list[LibraryEntry]:
         """Every clip, newest first (an entry that cannot be read is skipped)."""
+        from pydantic import ValidationError
+
+        from .messages import JobResult
+
         data = self._read()
         found: list[LibraryEntry] = []
         for item in data["clips"]:

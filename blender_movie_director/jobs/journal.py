@@ -18,14 +18,14 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..common.atomic import write_json_atomically
 from ..common.errors import JournalCorrupt
 from ..common.filenames import slug
-from .records import JobRecord
+
+if TYPE_CHECKING:  # the add-on works out a journal's path without loading pydantic (Blender's start-up)
+    from .records import JobRecord
 
 SUFFIX = ".journal.json"
 DEFAULT_NAME = f"jobs{SUFFIX}"  # a journal for jobs queued without a project (scripts, tests)
@@ -89,6 +89,10 @@ def read(path: Path) -> JournalContents:
         raise JournalCorrupt(path, moved, type(exc).__name__) from None
     written_in = data.get("folder")
     moved_from = Path(written_in) if isinstance(written_in, str) and Path(written_in) != path.parent else None
+    from pydantic import ValidationError
+
+    from .records import JobRecord
+
     contents = JournalContents([], list(data.get("unreadable", [])), moved_from)
     for entry in entries:
         try:

@@ -80,15 +80,17 @@ def remember(record: JobRecord) -> None:
 def refresh() -> list[LibraryEntry]:
     """Read the library again (taking in the project's finished jobs the manager knows) and rebuild the list."""
     manager = addon.manager_if_running()
-    book = library()
-    if manager is not None:
-        finished = [(r.id, r.result) for r in manager.jobs(project=projects.journal_path())
-                    if r.state is JobState.SUCCEEDED and r.result is not None]
-        try:
-            book.add_all(finished)
-        except OSError as exc:
-            print(f"Movie Director: could not update the library: {exc}")
-    entries = book.entries()
+    entries: list[LibraryEntry] = []
+    if manager is not None or library_path().exists():  # else a new project (Blender's start-up file): none,
+        book = library()                                 # and nothing imported for it
+        if manager is not None:
+            finished = [(r.id, r.result) for r in manager.jobs(project=projects.journal_path())
+                        if r.state is JobState.SUCCEEDED and r.result is not None]
+            try:
+                book.add_all(finished)
+            except OSError as exc:
+                print(f"Movie Director: could not update the library: {exc}")
+        entries = book.entries()
     _entries.clear()
     _entries.update({e.key: e for e in entries})
     _load_previews(entries)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (
     from ..jobs.records import JobRecord
 
 SESSION = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"  # this Blender session, while unsaved
+_journals: dict[str, Path] = {}  # .blend path ("": unsaved) -> its journal
 _saving: dict[str, object] = {}  # what save_pre changed, for save_post / save_post_fail
 
 
@@ -35,9 +36,12 @@ def journal_path(blend_file: str | None = None) -> Path:
     from ..jobs import journal
 
     blend_file = bpy.data.filepath if blend_file is None else blend_file
-    if blend_file:
-        return journal.journal_for_blend(Path(blend_file))
-    return _user_folder("sessions") / f"unsaved-{SESSION}{journal.SUFFIX}"
+    found = _journals.get(blend_file)  # the tick asks on every job event: worked out once per file
+    if found is None:
+        found = (journal.journal_for_blend(Path(blend_file)) if blend_file else
+                 _user_folder("sessions") / f"unsaved-{SESSION}{journal.SUFFIX}")
+        _journals[blend_file] = found
+    return found
 
 
 def is_current(record: JobRecord) -> bool:
@@ -47,7 +51,10 @@ def is_current(record: JobRecord) -> bool:
 def restore() -> list[JobRecord]:
     """A .blend was opened (or the add-on enabled with one open): its jobs come back; running ones get
     their placeholder back if the file was saved without it."""
-    records = addon.manager().load_journal(journal_path())
+    path = journal_path()
+    if addon.manager_if_running() is None and not path.exists():
+        return []  # nothing to bring back (Blender's start-up file, a new project): no job manager yet
+    records = addon.manager().load_journal(path)
     for record in records:
         if record.state.is_terminal:
             continue

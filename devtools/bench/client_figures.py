@@ -336,36 +336,32 @@ def raw_copy(source: Path, target: Path) -> float:
 # ------------------------------------------------------------------------------------------ throughput
 
 
-def server_pool() -> str:
-    """Where jobs/ dispatches to several servers, if it does yet ("" when not)."""
-    import blender_movie_director.jobs as jobs
+def throughput(folder: Path, rounds: int, jobs: int) -> list[Figure]:
+    """Jobs per minute through the add-on's server pool (jobs/dispatch.py) over 1, 2 and 4 simulated
+    servers: four servers started once, each round sends a batch to the first 1, 2 and 4 of them (in
+    a rotating order), so every ratio is between batches of the same round."""
+    from .multi_server import run_batch, simulated_servers
 
-    folder = Path(jobs.__file__).parent
-    found = sorted(p.name for p in folder.glob("*.py") if "pool" in p.stem or "dispatch" in p.stem)
-    return ", ".join(found)
-
-
-def jobs_per_minute(urls: list[str], folder: Path, jobs: int) -> float:
-    """`jobs` jobs through the add-on's JobManager (no bpy) against one server: jobs a minute."""
-    from blender_movie_director.common.settings import parse_settings
-    from blender_movie_director.jobs.manager import JobManager
-    from blender_movie_director.jobs.records import Slot
-
-    manager = JobManager(urls[0], poll_interval=0.05)
-    settings = parse_settings(SHOT)
-    started = time.perf_counter()
-    try:
-        records = [manager.submit(settings, Slot(scene="Scene", channel=2, frame_start=1 + 40 * n, frames=26),
-                                  folder / "jpm", label=f"throughput {n}") for n in range(jobs)]
-        while not all((manager.get(r.id) or r).state.is_terminal for r in records):
-            time.sleep(0.02)
-        took = time.perf_counter() - started
-        failed = [r for r in (manager.get(r.id) for r in records) if r is not None and r.state.value != "succeeded"]
-        if failed:
-            raise RuntimeError(f"{len(failed)} of {jobs} jobs did not succeed: {failed[0].error}")
-    finally:
-        manager.stop()
-    return jobs / took * 60
+    per: dict[int, list[float]] = {1: [], 2: [], 4: []}
+    with simulated_servers(4, folder / "pool-servers") as started:
+        urls = [s.url for s in started]
+        for n in range(rounds + 1):
+            order = [1, 2, 4][n % 3:] + [1, 2, 4][:n % 3]
+            for count in order:
+                seconds, records, _ = run_batch(urls[:count], jobs, folder / f"pool-{n}-{count}")
+                failed = [r for r in records if r.result is None]
+                if failed:
+                    raise RuntimeError(f"{len(failed)} of {jobs} jobs on {count} servers did not finish: "
+                                       f"{failed[0].error}")
+                if n:  # the first round warms every server (its model "loads" once)
+                    per[count].append(len(records) * 60.0 / seconds)
+    note = (f"{jobs} jobs a batch ({SHOT['video_length']} frames {SHOT['resolution']}, 10 steps × 0.05 s) through "
+            "ServerPool; every server on this machine, so the servers' rendering shares its cores")
+    return [Figure("jobs_per_minute_1", "jobs per minute, 1 server (pool)", "jobs/min", per[1], note=note),
+            Figure("jobs_per_minute_2", "jobs per minute, 2 servers", "jobs/min", per[2], "1 server", per[1],
+                   [condition("ratio >= 1.8")]),
+            Figure("jobs_per_minute_4", "jobs per minute, 4 servers", "jobs/min", per[4], "1 server", per[1],
+                   [condition("ratio >= 3.5")])]
 
 
 def main(argv: list[str]) -> int:

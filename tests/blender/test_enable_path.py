@@ -1,5 +1,6 @@
 """Enabling the add-on stays light: pydantic, gradio_client, httpx, the client and the job manager are
-imported on first use (the first Generate, the Director tab's first draw), never by register().
+imported on first use (the first Generate, the Director tab's first draw, a project with jobs),
+never by register() nor by Blender's start-up file loading after it.
 
 Blender enables every extension at start-up, so what register() imports is paid at every start
 (`make bench` measures it: about 20 ms warm instead of about 80). A fresh process per check: this
@@ -26,6 +27,8 @@ def test_enable_imports_no_pydantic_client_or_job_manager(tmp_path: Path) -> Non
     assert enabled["heavy"] == [], (
         f"enabling the add-on imported {enabled['heavy']}: import them inside the function that needs them "
         "(or under TYPE_CHECKING for annotations)")
+    # Blender then loads its start-up file: a new project has no jobs and no library, nothing to import
+    assert enabled["heavy_after_load"] == [], f"loading a new file imported {enabled['heavy_after_load']}"
 
 
 def test_the_preset_template_default_is_the_presets_placeholder(addon) -> None:
