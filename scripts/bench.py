@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -93,7 +94,8 @@ def bpy_section(plan: Plan, url: str, folder: Path) -> list[Figure]:
     out = folder / "bpy.json"
     subprocess.run([str(python), "-m", "devtools.bench.in_bpy", url, str(plan.bpy_rounds), str(out)], cwd=REPO,
                    check=True, capture_output=True, timeout=900,
-                   env={**os.environ, "BLENDER_USER_RESOURCES": tempfile.mkdtemp(prefix="bmd-bench-user-")})
+                   env={**os.environ, "BLENDER_USER_RESOURCES": tempfile.mkdtemp(prefix="user-", dir=folder),
+                        "TMPDIR": str(folder)})
     data = json.loads(out.read_text())
     context = (f"Blender {data['blender']} (bpy module), {data['jobs_per_round']} jobs a round "
                f"({data['steps']} steps × 0.05 s), {data['other_strips']} other strips on the timeline")
@@ -128,8 +130,8 @@ def enable_section(plan: Plan, folder: Path) -> list[Figure]:
             raise RuntimeError(f"enable ({which}) failed: {(done.stdout + done.stderr)[-2000:]}")
         return json.loads(lines[-1])
 
-    cold = [one(Path(tempfile.mkdtemp(prefix="bmd-bench-cold-")), "ours") for _ in range(max(1, plan.enable_rounds // 3))]
-    user = Path(tempfile.mkdtemp(prefix="bmd-bench-enable-"))
+    cold = [one(Path(tempfile.mkdtemp(prefix="cold-", dir=folder)), "ours") for _ in range(max(1, plan.enable_rounds // 3))]
+    user = Path(tempfile.mkdtemp(prefix="enable-", dir=folder))
     one(user, "ours"), one(user, "empty")  # the first enable writes the bytecode
     ours: list[dict] = []
     empty: list[dict] = []
@@ -143,6 +145,7 @@ def enable_section(plan: Plan, folder: Path) -> list[Figure]:
         Figure("enable", "add-on enable (register) in bpy", "ms", [s["wall_ms"] for s in ours],
                "an empty extension's enable", [s["wall_ms"] for s in empty], [condition("median < 100")],
                extra={"cpu_ms": [s["cpu_ms"] for s in ours], "modules": ours[0]["modules"], "heavy_imports": heavy},
+               shown_as="over",
                note=f"warm (bytecode written by an earlier start); CPU time median {cpu:.0f} ms, "
                     f"{ours[0]['modules']} modules imported; on the enable path: {', '.join(heavy) or 'no pydantic, gradio_client or job manager'}"),
         Figure("enable_cold", "  first enable after install (compiles)", "ms", [s["wall_ms"] for s in cold],
@@ -174,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=None, help="rounds of the client figures (default 7, quick 2)")
     parser.add_argument("--json", type=Path, default=REPO / "build" / "bench" / "latest.json")
     parser.add_argument("--compare", type=Path, default=None, help="an earlier run's JSON to compare with")
+    parser.add_argument("--keep", action="store_true", help="keep the run's folder (servers' logs, clips)")
     parser.add_argument("--only", default="", help="comma-separated sections: client,server,download,"
                                                    "throughput,bpy,enable,program")
     args = parser.parse_args(argv)
@@ -204,6 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     section("enable", lambda: enable_section(plan, folder))
     section("program", lambda: program_section(plan))
 
+    if args.keep:
+        print(f"bench: the run's files are in {folder}", file=sys.stderr)
+    else:
+        shutil.rmtree(folder, ignore_errors=True)  # a full run leaves gigabytes of padded clips otherwise
     meta = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": plan.quick, "rounds": plan.rounds,
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the end",
             "python": platform.python_version(), "seconds": round(time.monotonic() - started, 1)}

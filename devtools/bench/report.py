@@ -51,6 +51,7 @@ class Figure:
     note: str = ""
     status: str = ""  # "": measured; otherwise why not ("not available yet", "skipped: …", "failed: …")
     extra: dict[str, Any] = field(default_factory=dict)  # anything else worth keeping in the JSON
+    shown_as: str = ""  # "over" or "ratio" beside the reference; "" follows the target
 
     def stat(self, name: str) -> float | None:
         if not self.samples:
@@ -105,6 +106,8 @@ def _num(value: float | None, unit: str = "") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     magnitude = abs(value)
+    if value == int(value) and magnitude < 1e6:
+        return f"{int(value)} {unit}".rstrip()
     text = (f"{value:.0f}" if magnitude >= 100 or (value == int(value) and magnitude >= 10) else
             f"{value:.1f}" if magnitude >= 10 else f"{value:.2f}" if magnitude >= 0.1 else f"{value:.3f}")
     return f"{text} {unit}".rstrip()
@@ -113,7 +116,7 @@ def _num(value: float | None, unit: str = "") -> str:
 def _ratio_cell(figure: Figure) -> str:
     if not figure.reference or not figure.samples:
         return ""
-    if any(c.stat == "over" for c in figure.target):
+    if figure.shown_as == "over" or (not figure.shown_as and any(c.stat == "over" for c in figure.target)):
         over = figure.over()
         return f"{'+' if (over or 0) >= 0 else ''}{_num(over)} {figure.unit}"
     ratio = figure.ratio()
