@@ -55,3 +55,22 @@ def scene(addon, server, tmp_path: Path) -> Iterator[bpy.types.Scene]:
 @pytest.fixture
 def drive(addon) -> Callable[..., float]:
     return lambda done, timeout=30.0: drive_tick(addon, done, timeout)
+
+
+# The bpy module's own teardown at interpreter exit can crash (4.2.23: Blender frees a Python class after
+# Python has shut down — a segfault after every test passed; 4.5 at times hangs there). The add-on's own
+# cleanup is tested above (the session fixture disables it); what is left is Blender's, so end the process
+# with pytest's own exit status once it has reported.
+_exit_status = {"code": 0}
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _exit_status["code"] = int(exitstatus)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_exit_status["code"])
