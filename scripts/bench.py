@@ -113,6 +113,12 @@ def bpy_section(plan: Plan, url: str, folder: Path) -> list[Figure]:
         Figure("completion_to_strip", "completion on the server → strip in the sequencer", "ms", data["latency_ms"],
                "the poll interval", [interval] * len(data["latency_ms"]), [condition("max < " + str(interval + 50))],
                note=f"poll interval {interval:.0f} ms (the preferences' default), tick driven as Blender's timer drives it"),
+        Figure("completion_arrival", "  of which: server finished → clip in the project folder", "ms", data["arrival_ms"],
+               note="gradio's reply and the clip's download (gradio_client reads the event stream in 50 ms polls), "
+                    "the clip moved into the project folder with its sidecar"),
+        Figure("completion_placing", "  of which: clip in the folder → strip (the add-on)", "ms", data["placing_ms"],
+               "the poll interval", [interval] * len(data["placing_ms"]), [condition("max < " + str(interval + 50))],
+               note="the worker's event, then the next tick (Blender's timer, every poll interval) inserts it"),
     ]
 
 

@@ -88,6 +88,7 @@ class Wan2GPClient:
         self._gradio: Any = None
         self._download_dir: str | None = None
         self._models: dict[str, ModelInfo] | None = None
+        self._quick_status = True  # the server answers /server_status to a plain POST (until it does not)
 
     def __enter__(self) -> Wan2GPClient:
         if not self.connected:
@@ -196,6 +197,13 @@ class Wan2GPClient:
     # ------------------------------------------------------------ discovery
 
     def server_status(self) -> ServerStatus:
+        """One plain request where the server offers it (a few ms), else a queued call (gradio_client
+        collects those in 50 ms polls: a job manager's worker waited ~100 ms on each)."""
+        if self._auth is None and self._quick_status:
+            text = quick_status(self.url, SMALL_CALL_TIMEOUT, self._headers)
+            if text is not None:
+                return _parse(ServerStatus, _json_or_none(text), protocol.SERVER_STATUS)
+            self._quick_status = False  # not offered (an older server): the queued call from now on
         return _parse(ServerStatus, self._call_json(protocol.SERVER_STATUS), protocol.SERVER_STATUS)
 
     def list_models(self, *, refresh: bool = False) -> list[ModelInfo]:

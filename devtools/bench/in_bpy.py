@@ -76,7 +76,8 @@ def run_round(addon, scene, poll_interval: float, n: int) -> dict:
 
     tick_module._place = place
     props = scene.movie_director
-    results: dict[str, Any] = {"plain_ms": [], "insert_ms": [], "reference_ms": [], "latency_ms": []}
+    results: dict[str, Any] = {"plain_ms": [], "insert_ms": [], "reference_ms": [], "latency_ms": [], "arrival_ms": [],
+                               "placing_ms": []}
     try:
         with main_thread_socket_calls() as calls:
             for job in range(JOBS):
@@ -110,6 +111,8 @@ def run_round(addon, scene, poll_interval: float, n: int) -> dict:
             raise RuntimeError(f"jobs failed: {failed}")
         for record, at in placed:
             results["latency_ms"].append((at - record.result.finished_at) * 1000)
+            results["arrival_ms"].append((record.result.downloaded_at - record.result.finished_at) * 1000)
+            results["placing_ms"].append((at - record.result.downloaded_at) * 1000)
         results["socket_calls"] = len(calls)
         results["socket_examples"] = calls[:5]
     finally:
@@ -130,12 +133,12 @@ def main(url: str, rounds: int, out: Path) -> None:
     _fill(scene)
     bpy.ops.wm.save_as_mainfile(filepath=str(folder / "bench.blend"))
     addon.ui.tick.reset()
-    total: dict[str, Any] = {"plain_ms": [], "insert_ms": [], "reference_ms": [], "latency_ms": [], "socket_calls": [],
-                   "socket_examples": []}
+    total: dict[str, Any] = {"plain_ms": [], "insert_ms": [], "reference_ms": [], "latency_ms": [], "arrival_ms": [],
+                             "placing_ms": [], "socket_calls": [], "socket_examples": []}
     run_round(addon, scene, poll_interval, -1)  # warm-up: the worker connects, the first clip is read
     for n in range(rounds):
         got = run_round(addon, scene, poll_interval, n)
-        for key in ("plain_ms", "insert_ms", "reference_ms", "latency_ms", "socket_examples"):
+        for key in ("plain_ms", "insert_ms", "reference_ms", "latency_ms", "arrival_ms", "placing_ms", "socket_examples"):
             total[key] += got[key]
         total["socket_calls"].append(got["socket_calls"])
     total.update(poll_interval_ms=poll_interval * 1000, jobs_per_round=JOBS, other_strips=OTHER_STRIPS,
