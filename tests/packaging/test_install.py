@@ -66,7 +66,8 @@ def test_generation_completes_through_the_installed_extension(report) -> None:
     assert clip["bytes"] > 1000 and clip["frames"] == 17 and clip["size"] == [448, 256]
     timeline = report["timeline"]
     assert timeline["state"] == "succeeded", timeline["error"]
-    assert timeline["strips"] == [["MOVIE", 2, 1, 17]]
+    # 17 frames at Wan's 16 fps last 1.06 s: 26 frames of the default 24 fps scene (retimed to real speed)
+    assert timeline["strips"] == [["MOVIE", 2, 1, 26]]
 
 
 def test_disable_leaves_nothing_behind(report) -> None:
