@@ -102,8 +102,10 @@ class ServerReplyError(DirectorError):
         )
 
 
-class InvalidSettingsError(DirectorError, ValueError):
-    kind = "invalid_settings"
+class FieldError(DirectorError, ValueError):
+    """An error about one named field of what the client sent (the message starts with the field)."""
+
+    default_field: ClassVar[str] = "settings"
 
     def __init__(self, field: str, message: str, *, hint: str = "") -> None:
         self.field = field
@@ -114,28 +116,21 @@ class InvalidSettingsError(DirectorError, ValueError):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], job_id: str = "") -> DirectorError:
-        field = str(data.get("field", "settings"))
+        field = str(data.get("field", cls.default_field))
         return cls(field, str(data.get("message", "")).removeprefix(f"{field}: "), hint=str(data.get("hint", "")))
 
 
-class InvalidRequestError(DirectorError, ValueError):
+class InvalidSettingsError(FieldError):
+    kind = "invalid_settings"
+
+
+class InvalidRequestError(FieldError):
     """The server refused a request that is not about the generation settings: the request's own
     fields (job_id, api_version, simulation), a media upload, the client id, a job that is not the
     caller's. Names the field like InvalidSettingsError."""
 
     kind = "invalid_request"
-
-    def __init__(self, field: str, message: str, *, hint: str = "") -> None:
-        self.field = field
-        super().__init__(f"{field}: {message}", hint=hint)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "field": self.field}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], job_id: str = "") -> DirectorError:
-        field = str(data.get("field", "request"))
-        return cls(field, str(data.get("message", "")).removeprefix(f"{field}: "), hint=str(data.get("hint", "")))
+    default_field = "request"
 
 
 class LoginError(DirectorError):
