@@ -33,7 +33,7 @@ from ..common.messages import API_VERSION, GenerateReply, GenerateRequest, Serve
 from ..common.progress import encode_desc, overall_progress
 from ..common.version import __version__
 from ..common.wan2gp_install import add_wan2gp_flags, wan2gp_cli_args
-from . import finishing, references
+from . import finishing, references, temp_folder
 from .cleanup import Janitor, remove_tree
 from .engines import Engine, create_engine
 from .gradio_state import GradioPruner
@@ -376,9 +376,10 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     args.output_dir.mkdir(parents=True, exist_ok=True)
     # gradio's uploads and served copies go to a folder of this server's own, swept by the janitor
-    temp_dir = Path(tempfile.mkdtemp(prefix="director-server-")).resolve()
+    temp_dir = temp_folder.create()
     os.environ["GRADIO_TEMP_DIR"] = str(temp_dir)
     log.info("uploads and gradio's copies of outputs go to %s (deleted at exit)", temp_dir)
+    temp_folder.exit_on_stop_signals(lambda: remove_tree(temp_dir))
     service = DirectorService(engine, args.output_dir.resolve(), args.keep_results_hours)
     service.limits = MediaLimits(max_bytes=int(args.max_upload_mb * 1024**2),
                                  max_pixels=int(args.max_media_megapixels * 1e6),
