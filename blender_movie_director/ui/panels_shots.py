@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bpy
 
-from . import compat, shots, takes, text_block
+from . import compat, shots, takes, text_block, wan2gp_queue_ops
 from .operators import extend, first_last_frame, variations
 from .operators import shots as shot_ops
 
@@ -35,6 +35,11 @@ class MOVIE_DIRECTOR_PT_shots(_DirectorPanel, bpy.types.Panel):
             _draw_shot(layout, scene, number, strip)
         if found:
             layout.operator(shot_ops.MOVIE_DIRECTOR_OT_generate_all_shots.bl_idname, icon="RENDER_ANIMATION")
+            row = layout.row(align=True)
+            row.operator(wan2gp_queue_ops.MOVIE_DIRECTOR_OT_export_shots_wan2gp_queue.bl_idname,
+                         text="Export as Wan2GP Queue", icon="EXPORT")
+            row.operator(wan2gp_queue_ops.MOVIE_DIRECTOR_OT_import_wan2gp_outputs.bl_idname, text="Import Outputs",
+                         icon="IMPORT")
         box = layout.box()
         box.label(text="First + Last Frame", icon="IMAGE_REFERENCE")
         model = first_last_frame.first_last_model(scene)

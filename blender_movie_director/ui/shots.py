@@ -194,8 +194,20 @@ def needs_generating(scene: bpy.types.Scene, strip) -> bool:
     return status_of(scene, strip).state in ("draft", "failed", "cancelled")
 
 
-def queue_shot(scene: bpy.types.Scene, strip) -> JobRecord:
-    """Queue one shot's clip: exactly its text strip's place and length, on the channel above it."""
+@dataclass(frozen=True)
+class ShotRequest:
+    """What a shot asks for: the job's settings and the slot its clip fills (scene frames)."""
+
+    settings: dict
+    channel: int
+    frame_start: int
+    slot_frames: int
+    label: str
+
+
+def shot_request(scene: bpy.types.Scene, strip) -> ShotRequest:
+    """One shot's settings and slot: exactly its text strip's place and length, on the channel above it.
+    Refused (a typed error naming the shot or the field) when the shot cannot be made as it is."""
     make_shot(strip)
     shot = strip.movie_director_shot
     props = scene.movie_director
@@ -229,9 +241,17 @@ def queue_shot(scene: bpy.types.Scene, strip) -> JobRecord:
     settings = props.to_settings(**overrides)
     if props.resolution != properties.DEFAULT_RESOLUTION and props.resolution not in model.resolutions:
         settings.pop("resolution", None)  # the panel's size is for another model: this one's default
-    record = queueing.queue_generation(scene, settings, channel=strip.channel + 1,
-                                       frame_start=int(strip.frame_final_start), slot_frames=timed.slot_frames,
-                                       label=prompt[:queueing.LABEL_CHARS], placeholder_tags={"bmd_shot": shot.uid})
+    return ShotRequest(settings, strip.channel + 1, int(strip.frame_final_start), timed.slot_frames,
+                       prompt[:queueing.LABEL_CHARS])
+
+
+def queue_shot(scene: bpy.types.Scene, strip) -> JobRecord:
+    """Queue one shot's clip at its slot; the placeholder (and so the clip) carries the shot's id."""
+    request = shot_request(scene, strip)
+    shot = strip.movie_director_shot
+    record = queueing.queue_generation(scene, request.settings, channel=request.channel,
+                                       frame_start=request.frame_start, slot_frames=request.slot_frames,
+                                       label=request.label, placeholder_tags={"bmd_shot": shot.uid})
     shot.job_id = record.id
     return record
 
