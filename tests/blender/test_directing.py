@@ -198,6 +198,52 @@ def test_the_shot_list_exports_as_a_wan2gp_queue_and_its_outputs_land_at_their_s
         bpy.ops.movie_director.export_shots_wan2gp_queue(filepath=str(tmp_path / "again.zip"))
 
 
+def test_each_shot_has_its_own_cast_sent_as_reference_images_or_refused_naming_the_shot(
+        addon, scene, done, tmp_path: Path) -> None:
+    import json
+
+    from tests.blender.media import read_metadata
+
+    InvalidSettingsError = import_module(f"{addon.__name__}.common.errors").InvalidSettingsError
+
+    shot_settings(scene, model="vace_1.3B")  # takes reference images
+    cast = addon.ui.cast
+    cast.add_member(scene, "Anna", [str(image_file(tmp_path, "anna", (1, 0, 0, 1)))])
+    cast.add_member(scene, "Bob", [str(image_file(tmp_path, "bob", (0, 0, 1, 1)))], in_shot=True)  # the Shot panel's
+    alone = text_strip(scene, "Anna alone at the window", 1, 1, 24)
+    both = text_strip(scene, "Anna and Bob at the door", 1, 25, 24)
+    nobody = text_strip(scene, "An empty street", 1, 49, 24)
+    plain = text_strip(scene, "Bob in the rain", 1, 73, 24)
+    assert bpy.ops.movie_director.shots_from_text_strips() == {"FINISHED"}
+    for strip, members in ((alone, ["Anna"]), (both, ["Anna", "Bob"]), (plain, ["Bob"])):
+        for name in members:  # as the shot's cast buttons do
+            assert bpy.ops.movie_director.shot_cast(uid=strip.movie_director_shot.uid, member=name) == {"FINISHED"}
+    plain.movie_director_shot.model = "t2v_1.3B"  # takes no reference images
+    shots = addon.ui.shots
+
+    with pytest.raises(InvalidSettingsError, match=r"Bob in the rain.*takes no reference images.*Bob") as refused:
+        shots.queue_shot(scene, plain)
+    assert refused.value.field == "cast"
+    assert bpy.ops.movie_director.generate_all_shots() == {"FINISHED"}  # the other three; that one refused
+    assert shots.status_of(scene, plain).state == "draft" and not plain.movie_director_shot.job_id
+    done()
+    assert not errors(addon), errors(addon)
+    expected = {alone: (["Anna"], ["anna.png"]), both: (["Anna", "Bob"], ["anna.png", "bob.png"]), nobody: ([], [])}
+    for strip, (names, images) in expected.items():
+        (clip,) = shots.clips_of(scene, strip.movie_director_shot.uid)
+        sent = read_metadata(Path(bpy.path.abspath(clip.filepath)))  # what the server's engine was given
+        assert json.loads(clip["bmd_settings"]).get("cast", []) == names, (strip.text, clip["bmd_settings"])
+        assert [Path(p).name for p in sent.get("image_refs") or []] == images, (strip.text, sent.get("image_refs"))
+    # a member taken out of the shot, and one removed from the cast: refused, naming shot and member
+    assert bpy.ops.movie_director.shot_cast(uid=both.movie_director_shot.uid, member="Bob", in_shot=False) \
+        == {"FINISHED"}
+    assert shots.cast_names(both) == ["Anna"]
+    scene.movie_director_look.cast.remove(0)  # Anna
+    with pytest.raises(InvalidSettingsError, match=r"Anna alone at the window.*Anna"):
+        shots.queue_shot(scene, alone)
+    scene.movie_director_look.cast.clear()
+
+
 def test_a_shot_longer_than_one_window_says_so_splits_or_slides(addon, scene, done) -> None:
     shot_settings(scene, model="t2v_1.3B")  # one window of 97 frames, no sliding window
     long = text_strip(scene, "A slow pan along the cliffs", 1, 1, 150)  # 6.25 s = 101 frames at 16 fps
