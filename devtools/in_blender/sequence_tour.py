@@ -31,7 +31,8 @@ step = tour_driver.step
 
 
 def screenshot(name: str, **facts):
-    driver.scroll_sidebar(down=True)  # the Shots panel is the Director tab's last
+    driver.scroll_sidebar(down=True)  # the Shots panel is near the Director tab's end, above Control and Library
+    driver.scroll_sidebar(down=False, notches=4)
     yield from tour_driver.screenshot(name, **facts)
 
 
@@ -69,6 +70,7 @@ def tour():
     scene.frame_start, scene.frame_end, scene.frame_current = 1, 96, 1
     props = scene.movie_director
     props.model, props.resolution, props.steps = "t2v_1.3B", "448x256", int(REQUEST.get("steps", 6))
+    driver.ui("cast").add_member(scene, "Keeper")  # each shot's cast buttons show the cast
     editor = scene.sequence_editor_create()
     made = [text_strip(editor, text, start, length) for text, start, length, _ in SHOTS]
     for strip in driver.strips():
