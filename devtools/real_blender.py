@@ -381,6 +381,7 @@ def tour(zip_path: Path, server: Server, screenshots: Path, *, steps: int = 12, 
             return {}
 
         answer = Requests(ws, {"screenshot": shoot, "key": press, "stop_server": stop_server})
+        ws.copy_in(IN_BLENDER / "driver.py")
         tour_script = ws.copy_in(IN_BLENDER / "tour.py")
         run = run_blender(ws, ["-p", "0", "0", str(display.size[0]), str(display.size[1]), "--python", tour_script,
                                "--", request], display=display, timeout=timeout, while_running=answer,

@@ -10,7 +10,8 @@ names must differ between tasks).
 
 Which output is which shot: every task gets `output_filename` = `bmd_<shot id>` (a literal template,
 no placeholders), so Wan2GP saves it as `bmd_<shot id>.mp4` (or `bmd_<shot id>(2).mp4` if that name
-is taken). `bmd_shots.json` in the zip (Wan2GP ignores it) keeps each shot's id, slot and label, so
+is taken). `bmd_shots.json` in the zip (Wan2GP ignores it) keeps each shot's id, slot, label and tags
+(for a shot of the Shots list: its shot id and model, so the placed clip counts as that shot's), so
 `find_outputs` can place every finished clip at its shot's slot.
 
 No bpy, no network: the add-on calls these from an operator; a render farm only needs the zip.
@@ -22,7 +23,7 @@ import json
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ class QueueShot:
     settings: GenerationSettings
     slot: Slot | None = None
     label: str = ""
+    tags: dict[str, str] = field(default_factory=dict)  # custom properties the placed clip gets
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class FoundOutput:
     path: Path
     slot: Slot | None
     label: str
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 def output_name(shot_id: str) -> str:
@@ -133,7 +136,8 @@ def export_queue(shots: Sequence[QueueShot], path: str | Path) -> Path:
             params[key] = stored if isinstance(value, list) else stored[0]
         manifest.append({"id": task_id, "params": params})
         shots_info.append({"id": task_id, "shot_id": shot.shot_id, "output_name": output_name(shot.shot_id),
-                           "label": shot.label, "slot": shot.slot.model_dump() if shot.slot else None})
+                           "label": shot.label, "slot": shot.slot.model_dump() if shot.slot else None,
+                           "tags": dict(shot.tags)})
     partial = path.with_name(path.name + ".part")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(QUEUE_MANIFEST, json.dumps(manifest, indent=4))
@@ -167,5 +171,6 @@ def find_outputs(queue_zip: str | Path, output_dirs: Iterable[str | Path]) -> li
             continue
         slot = Slot.model_validate(shot["slot"]) if shot.get("slot") else None
         newest = max(files, key=lambda f: f.stat().st_mtime)
-        found.append(FoundOutput(str(shot["shot_id"]), newest, slot, str(shot.get("label", ""))))
+        tags = {str(k): str(v) for k, v in dict(shot.get("tags") or {}).items()}
+        found.append(FoundOutput(str(shot["shot_id"]), newest, slot, str(shot.get("label", "")), tags))
     return found

@@ -89,12 +89,13 @@ def cast_in_shot(scene: bpy.types.Scene) -> list:
     return [m for m in look_of(scene).cast if m.in_shot]
 
 
-def reference_images(scene: bpy.types.Scene) -> list[Path]:
-    """The reference images of the cast in the shot, member by member, each file once."""
+def reference_images(scene: bpy.types.Scene, members: list | None = None) -> list[Path]:
+    """The reference images of the cast in the shot (`members`, else the Shot panel's In Shot), member by
+    member, each file once."""
     from ..common.settings import MAX_REFERENCE_IMAGES
 
     found: list[Path] = []
-    for member in cast_in_shot(scene):
+    for member in cast_in_shot(scene) if members is None else members:
         for image in member.images:
             if image.filepath.strip():
                 path = Path(bpy.path.abspath(image.filepath))
@@ -103,20 +104,23 @@ def reference_images(scene: bpy.types.Scene) -> list[Path]:
     return found[:MAX_REFERENCE_IMAGES]
 
 
-def loras_for(scene: bpy.types.Scene, model_id: str) -> list[tuple[str, float]]:
+def loras_for(scene: bpy.types.Scene, model_id: str, members: list | None = None) -> list[tuple[str, float]]:
     """(name, multiplier) of the LoRAs in use for this model: the panel's picks (when picked for it) and the
-    LoRAs of the cast in the shot."""
+    LoRAs of the cast in the shot (`members`, else the Shot panel's In Shot)."""
     look = look_of(scene)
     chosen: list[tuple[str, float]] = []
     if look.lora_model == model_id:
         chosen += [(p.name.strip(), p.multiplier) for p in look.loras if p.use and p.name.strip()]
-    chosen += [(m.lora.strip(), m.lora_multiplier) for m in cast_in_shot(scene) if m.lora.strip()]
+    cast = cast_in_shot(scene) if members is None else members
+    chosen += [(m.lora.strip(), m.lora_multiplier) for m in cast if m.lora.strip()]
     return chosen
 
 
-def apply_look(scene: bpy.types.Scene, settings: dict[str, Any], model: Any = None) -> dict[str, Any]:
-    """The settings with the scene's look: preset, LoRAs and cast. Never raises: what does not fit is left for
-    the queue's checks to refuse with a message (an empty prompt, a model without reference images)."""
+def apply_look(scene: bpy.types.Scene, settings: dict[str, Any], model: Any = None,
+               members: list | None = None) -> dict[str, Any]:
+    """The settings with the scene's look: preset, LoRAs and cast (`members`: a Shots-list shot's own cast;
+    None: the Shot panel's In Shot). Never raises: what does not fit is left for the queue's checks to
+    refuse with a message (an empty prompt, a model without reference images)."""
     from ..common.presets import apply_preset
     from ..common.settings import MAX_REFERENCE_IMAGES
 
@@ -129,16 +133,17 @@ def apply_look(scene: bpy.types.Scene, settings: dict[str, Any], model: Any = No
     preset = presets.find(look.preset) if look.preset.strip() else None
     if preset is not None and not sound and str(result.get("prompt") or "").strip() and "preset" not in result:
         result = apply_preset(preset, result, resolutions=model.resolutions if model is not None else None)
-    chosen = loras_for(scene, model_id)
+    chosen = loras_for(scene, model_id, members)
     if chosen and "activated_loras" not in result:
         result.update(lora_settings(chosen))
-    members = cast_in_shot(scene)
+    own_cast = members is not None
+    members = cast_in_shot(scene) if members is None else members
     if members and "cast" not in result:
         takes_refs = model is not None and model.accepts(MediaInput.IMAGE_REFS)
         panel_model = getattr(scene, "movie_director", None) is not None and scene.movie_director.model == model_id
-        if takes_refs or panel_model:  # another model (extend, first+last) without references: left out
+        if takes_refs or panel_model or own_cast:  # another model (extend, first+last) without references: left out
             images = [Path(result["image_refs"])] if result.get("image_refs") else []
-            images += [p for p in reference_images(scene) if p not in images]
+            images += [p for p in reference_images(scene, members) if p not in images]
             result["cast"] = [m.name.strip() or "Unnamed" for m in members]
             if images:
                 result["image_refs"] = str(images[0])

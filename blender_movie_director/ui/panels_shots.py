@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bpy
 
-from . import compat, shots, takes, text_block
+from . import compat, looks, shots, takes, text_block, wan2gp_queue_ops
 from .operators import extend, first_last_frame, variations
 from .operators import shots as shot_ops
 
@@ -35,6 +35,11 @@ class MOVIE_DIRECTOR_PT_shots(_DirectorPanel, bpy.types.Panel):
             _draw_shot(layout, scene, number, strip)
         if found:
             layout.operator(shot_ops.MOVIE_DIRECTOR_OT_generate_all_shots.bl_idname, icon="RENDER_ANIMATION")
+            row = layout.row(align=True)
+            row.operator(wan2gp_queue_ops.MOVIE_DIRECTOR_OT_export_shots_wan2gp_queue.bl_idname,
+                         text="Export as Wan2GP Queue", icon="EXPORT")
+            row.operator(wan2gp_queue_ops.MOVIE_DIRECTOR_OT_import_wan2gp_outputs.bl_idname, text="Import Outputs",
+                         icon="IMPORT")
         box = layout.box()
         box.label(text="First + Last Frame", icon="IMAGE_REFERENCE")
         model = first_last_frame.first_last_model(scene)
@@ -74,6 +79,7 @@ def _draw_shot(layout, scene: bpy.types.Scene, number: int, strip) -> None:
         box.label(text=timed.describe(), icon="TIME")
         if not timed.fits:
             box.operator(shot_ops.MOVIE_DIRECTOR_OT_split_shot.bl_idname, icon="SCULPTMODE_HLT").uid = shot.uid
+    _draw_cast(box, scene, strip)
     box.prop(shot, "extend_previous")
     if not shot.extend_previous:
         col = box.column(align=True)
@@ -81,6 +87,20 @@ def _draw_shot(layout, scene: bpy.types.Scene, number: int, strip) -> None:
         col.prop(shot, "end_image", text="End")
 
 
+
+
+def _draw_cast(box, scene: bpy.types.Scene, strip) -> None:
+    """The Cast panel's members as toggles: who is in this shot."""
+    members = [m.name for m in looks.look_of(scene).cast]
+    in_shot = shots.cast_names(strip)
+    if not members and not in_shot:
+        return
+    flow = box.grid_flow(row_major=True, columns=3, even_columns=True, align=True)
+    for name in members + [n for n in in_shot if n not in members]:
+        present = name in in_shot
+        op = flow.operator(shot_ops.MOVIE_DIRECTOR_OT_shot_cast.bl_idname, text=name, depress=present,
+                           icon="USER" if name in members else "ERROR")
+        op.uid, op.member, op.in_shot = strip.movie_director_shot.uid, name, not present
 
 
 class MOVIE_DIRECTOR_PT_clip(_DirectorPanel, bpy.types.Panel):

@@ -121,8 +121,9 @@ class MOVIE_DIRECTOR_scene_settings(bpy.types.PropertyGroup):
             return self.frames
         return model.frames_for_seconds(self.seconds) if self.use_seconds else self.frames
 
-    def to_settings(self, **overrides: Any) -> dict[str, Any]:
-        """The generation settings these fields describe (a plain dict; validated when queued)."""
+    def to_settings(self, *, cast_members: list | None = None, **overrides: Any) -> dict[str, Any]:
+        """The generation settings these fields describe (a plain dict; validated when queued). `cast_members`:
+        a Shots-list shot's own cast (None: the Cast panel's In Shot)."""
         model = model_info(self.model)
         settings: dict[str, Any] = {
             "model_type": self.model, "prompt": self.prompt, "negative_prompt": self.negative_prompt,
@@ -140,7 +141,7 @@ class MOVIE_DIRECTOR_scene_settings(bpy.types.PropertyGroup):
         settings.update(overrides)
         from . import looks  # the look of the shot: preset, LoRAs, cast (ui/looks.py)
 
-        return looks.apply_look(self.id_data, settings)
+        return looks.apply_look(self.id_data, settings, members=cast_members)
 
 
 classes = (MOVIE_DIRECTOR_scene_settings,)

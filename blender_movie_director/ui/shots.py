@@ -15,16 +15,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import bpy
-from bpy.props import BoolProperty, StringProperty
+from bpy.props import BoolProperty, CollectionProperty, StringProperty
 
 from ..common import shot_timing
 from ..common.enums import JobState, MediaInput, OutputKind
 from ..common.errors import InvalidSettingsError, QueueError
-from . import addon, compat, properties, queueing, timing
+from . import addon, compat, looks, properties, queueing, timing
 
 if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
     from ..common.model_info import ModelInfo
     from ..jobs.records import JobRecord
+
+
+class MOVIE_DIRECTOR_shot_cast(bpy.types.PropertyGroup):
+    name: StringProperty(name="Cast Member", description="A member of the Cast panel's cast in this shot")
 
 
 class MOVIE_DIRECTOR_shot(bpy.types.PropertyGroup):
@@ -41,9 +45,11 @@ class MOVIE_DIRECTOR_shot(bpy.types.PropertyGroup):
                                   description="Continue the previous shot's clip (Extend) instead of starting afresh; "
                                               "waits until that clip is on the timeline")
     job_id: StringProperty(name="Job", options={"HIDDEN"})
+    cast: CollectionProperty(type=MOVIE_DIRECTOR_shot_cast,
+                             description="Who is in this shot: their reference images go to a model that takes them")
 
 
-classes = (MOVIE_DIRECTOR_shot,)
+classes = (MOVIE_DIRECTOR_shot_cast, MOVIE_DIRECTOR_shot)
 
 
 def strip_type() -> type:
@@ -190,12 +196,50 @@ def status_of(scene: bpy.types.Scene, strip) -> ShotStatus:
     return ShotStatus("draft", "draft")
 
 
+def cast_names(strip) -> list[str]:
+    return [item.name for item in strip.movie_director_shot.cast]
+
+
+def set_in_shot(strip, name: str, in_shot: bool) -> None:
+    """Put a cast member in this shot (or take them out)."""
+    cast = strip.movie_director_shot.cast
+    index = next((i for i, item in enumerate(cast) if item.name == name), -1)
+    if in_shot and index < 0:
+        cast.add().name = name
+    elif not in_shot and index >= 0:
+        cast.remove(index)
+
+
+def cast_of(scene: bpy.types.Scene, strip) -> list:
+    """The cast members in this shot (the Cast panel's members, by name). A name no member has any more
+    (renamed or removed) is refused, naming the shot: the clip would be made without them."""
+    members = {m.name: m for m in looks.look_of(scene).cast}
+    gone = [name for name in cast_names(strip) if name not in members]
+    if gone:
+        raise InvalidSettingsError("cast", f"Shot '{strip.text.strip()[:40]}' has {', '.join(gone)} in its cast, "
+                                           "who is not in the Cast panel any more",
+                                   hint="add them to the cast again, or take them out of the shot")
+    return [members[name] for name in cast_names(strip)]
+
+
 def needs_generating(scene: bpy.types.Scene, strip) -> bool:
     return status_of(scene, strip).state in ("draft", "failed", "cancelled")
 
 
-def queue_shot(scene: bpy.types.Scene, strip) -> JobRecord:
-    """Queue one shot's clip: exactly its text strip's place and length, on the channel above it."""
+@dataclass(frozen=True)
+class ShotRequest:
+    """What a shot asks for: the job's settings and the slot its clip fills (scene frames)."""
+
+    settings: dict
+    channel: int
+    frame_start: int
+    slot_frames: int
+    label: str
+
+
+def shot_request(scene: bpy.types.Scene, strip) -> ShotRequest:
+    """One shot's settings and slot: exactly its text strip's place and length, on the channel above it.
+    Refused (a typed error naming the shot or the field) when the shot cannot be made as it is."""
     make_shot(strip)
     shot = strip.movie_director_shot
     props = scene.movie_director
@@ -226,12 +270,27 @@ def queue_shot(scene: bpy.types.Scene, strip) -> JobRecord:
         if not file.is_file():
             raise InvalidSettingsError(media.value, f"no image at {file}", hint="pick the image again")
         overrides[media.value] = str(file)
-    settings = props.to_settings(**overrides)
+    members = cast_of(scene, strip)
+    if members and not model.accepts(MediaInput.IMAGE_REFS):
+        raise InvalidSettingsError(
+            "cast", f"Shot '{prompt[:40]}': {model.name} takes no reference images, so its cast "
+                    f"({', '.join(m.name for m in members)}) cannot be shown to it",
+            hint="pick a model that takes reference images for this shot (VACE, Phantom, Lynx, Stand-In, LTX-2 …) "
+                 "or take the cast out of the shot")
+    settings = props.to_settings(cast_members=members, **overrides)
     if props.resolution != properties.DEFAULT_RESOLUTION and props.resolution not in model.resolutions:
         settings.pop("resolution", None)  # the panel's size is for another model: this one's default
-    record = queueing.queue_generation(scene, settings, channel=strip.channel + 1,
-                                       frame_start=int(strip.frame_final_start), slot_frames=timed.slot_frames,
-                                       label=prompt[:queueing.LABEL_CHARS], placeholder_tags={"bmd_shot": shot.uid})
+    return ShotRequest(settings, strip.channel + 1, int(strip.frame_final_start), timed.slot_frames,
+                       prompt[:queueing.LABEL_CHARS])
+
+
+def queue_shot(scene: bpy.types.Scene, strip) -> JobRecord:
+    """Queue one shot's clip at its slot; the placeholder (and so the clip) carries the shot's id."""
+    request = shot_request(scene, strip)
+    shot = strip.movie_director_shot
+    record = queueing.queue_generation(scene, request.settings, channel=request.channel,
+                                       frame_start=request.frame_start, slot_frames=request.slot_frames,
+                                       label=request.label, placeholder_tags={"bmd_shot": shot.uid})
     shot.job_id = record.id
     return record
 

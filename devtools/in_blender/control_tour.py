@@ -10,181 +10,43 @@ control render is cancelled halfway. Last, the same shot is rendered in this pro
 module does) to show what the background saves: that call blocks the window for the whole render.
 
 Writes results/control.json after every step (the traceback on a failure), then quits Blender.
-Imports nothing from the repository but cube_scene.py: the code under test is the installed extension.
+Imports nothing from the repository but cube_scene.py and driver.py: the code under test is the installed
+extension.
 """
 
 from __future__ import annotations
 
-import importlib
 import itertools
-import json
-import os
 import statistics
 import sys
 import time
-import traceback
 from pathlib import Path
 
 import bpy
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # cube_scene.py, copied beside this script
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # cube_scene.py and driver.py, copied beside this script
 import cube_scene
+import driver
+from driver import REQUEST, Wait, manager, sequencer_context, strip_collection
 
-ADDON = "bl_ext.user_default.blender_movie_director"
-REQUEST = json.loads(Path(sys.argv[sys.argv.index("--") + 1]).read_text())
-RESULTS = Path(REQUEST["results"])
-STARTED = time.monotonic()
+ui = driver.ui
+STARTED = driver.STARTED
 STARTED_PERF = time.perf_counter()
-DEADLINE = STARTED + float(REQUEST.get("deadline_seconds", 240))
 WIDTH, HEIGHT = 448, 256
 MODEL = "vace_1.3B"
 
-report: dict = {"blender": bpy.app.version_string, "steps": [], "screenshots": {}, "error": "", "finished": False}
-
-
-def ui(name: str):
-    return importlib.import_module(f"{ADDON}.ui.{name}")
-
-
-def manager():
-    return ui("addon").manager()
-
-
-def step(name: str, **facts) -> None:
-    report["steps"].append({"name": name, "t": round(time.monotonic() - STARTED, 2), **facts})
-    print(f"control tour: {name}", flush=True)
-    write_report()
-
-
-def write_report() -> None:
-    tmp = RESULTS / "control.json.tmp"
-    tmp.write_text(json.dumps(report, indent=1, default=str))
-    tmp.replace(RESULTS / "control.json")
-
-
-# ---------------------------------------------------------------------------------- the step machine
-
-
-class Wait:
-    def __init__(self, condition, timeout: float, what: str) -> None:
-        self.condition, self.what, self.timeout = condition, what, timeout
-        self.deadline = time.monotonic() + timeout
-
-
-_scenario = None
-_waiting: Wait | None = None
-_failed = False
-
-
-def pump() -> float | None:
-    global _waiting, _scenario, _failed
-    try:
-        if time.monotonic() > DEADLINE and not _failed:
-            raise TimeoutError("the control tour took too long")
-        if _waiting is not None:
-            if not _waiting.condition():
-                if time.monotonic() > _waiting.deadline:
-                    raise TimeoutError(f"waited {_waiting.timeout:g} s for {_waiting.what}")
-                return 0.05
-            _waiting = None
-        item = next(_scenario)
-        if isinstance(item, Wait):
-            _waiting = item
-            return 0.02
-        return float(item)
-    except StopIteration:
-        report["finished"] = not _failed
-        finish()
-    except Exception:
-        report["error"] = traceback.format_exc()
-        print(report["error"], file=sys.stderr, flush=True)
-        _failed = True
-        finish()
-    return None
-
-
-def finish() -> None:
-    report["seconds"] = round(time.monotonic() - STARTED, 2)
-    write_report()
-    sys.stdout.flush()
-    bpy.app.timers.register(lambda: os._exit(3), first_interval=15.0, persistent=True)
-    try:
-        with bpy.context.temp_override(window=bpy.context.window_manager.windows[0]):
-            bpy.ops.wm.quit_blender()
-    except Exception:
-        os._exit(0 if report["finished"] else 1)
-
-
-_asked = [0]
-
-
-def ask(action: str, timeout: float = 30.0, **body):
-    """Ask the host (devtools/real_blender.Requests) and wait for its answer."""
-    _asked[0] += 1
-    folder = RESULTS / "requests"
-    folder.mkdir(exist_ok=True)
-    request = folder / f"{_asked[0]:03d}-{action}.json"
-    tmp = request.with_suffix(".tmp")
-    tmp.write_text(json.dumps(body))
-    tmp.rename(request)
-    done = request.with_suffix(".done")
-    yield Wait(done.exists, timeout, f"the host to {action}")
-    answer = json.loads(done.read_text())
-    if not answer.get("ok"):
-        raise RuntimeError(f"the host could not {action}: {answer.get('error')}")
-    return answer
-
-
-def redraw_all() -> None:
-    for window in bpy.context.window_manager.windows:
-        for area in window.screen.areas:
-            area.tag_redraw()
-
-
-def scroll_sidebar(down: bool) -> None:
-    """The Director tab is taller than the screen: scroll its sidebar down to the Jobs and Control
-    panels (or back to the top)."""
-    ctx = sequencer_context()
-    sidebar = next(r for r in ctx["area"].regions if r.type == "UI")
-    with bpy.context.temp_override(window=ctx["window"], screen=ctx["screen"], area=ctx["area"], region=sidebar):
-        for _ in range(40):
-            (bpy.ops.view2d.scroll_down if down else bpy.ops.view2d.scroll_up)(deltay=100)
+tour_driver = driver.Driver("control.json")
+report = tour_driver.report
+step = tour_driver.step
 
 
 def screenshot(name: str, down: bool = True):
-    scroll_sidebar(down)
-    redraw_all()
-    yield 0.5
-    redraw_all()
-    yield 0.5
+    driver.scroll_sidebar(down)  # to the Jobs and Control panels (or back to the top)
     taken = time.perf_counter()
-    answer = yield from ask("screenshot", name=name)
-    report["screenshots"][name] = {"path": answer["path"], "at": round(taken - STARTED_PERF, 2),
-                                   "until": round(time.perf_counter() - STARTED_PERF, 2)}
-
-
-def sequencer_context() -> dict:
-    window = bpy.context.window_manager.windows[0]
-    area = next(a for a in window.screen.areas if a.type == "SEQUENCE_EDITOR")
-    region = next(r for r in area.regions if r.type == "WINDOW")
-    return {"window": window, "screen": window.screen, "area": area, "region": region, "scene": window.scene}
-
-
-def open_director_tab():
-    window = bpy.context.window_manager.windows[0]
-    area = max(window.screen.areas, key=lambda a: a.width * a.height)
-    area.type = "SEQUENCE_EDITOR"
-    yield 0.3
-    area.spaces.active.view_type = "SEQUENCER_PREVIEW"
-    with bpy.context.temp_override(window=window, screen=window.screen, area=area):
-        bpy.ops.screen.screen_full_area()
-    yield 0.3
-    area = next(a for a in window.screen.areas if a.type == "SEQUENCE_EDITOR")
-    area.spaces.active.show_region_ui = True
-    yield 0.5
-    sidebar = next(r for r in area.regions if r.type == "UI")
-    sidebar.active_panel_category = "Director"
-    yield 0.3
+    yield from tour_driver.screenshot(name)
+    report["screenshots"][name].update(at=round(taken - STARTED_PERF, 2),
+                                       until=round(time.perf_counter() - STARTED_PERF, 2))
+    tour_driver.write()
 
 
 # ---------------------------------------------------------------------------------- the main thread's pulse
@@ -251,19 +113,10 @@ def press_control_shot() -> tuple[object, float]:
 
 
 def tour():
-    yield from ask("key", key="Escape")
-    entry = bpy.context.preferences.addons.get(ADDON)
-    if entry is None:
-        raise RuntimeError(f"{ADDON} is not enabled")
-    entry.preferences.server_url = REQUEST["server_url"]
-    entry.preferences.poll_interval = 0.1
-    with bpy.context.temp_override(window=bpy.context.window_manager.windows[0]):
-        bpy.ops.wm.save_as_mainfile(filepath=REQUEST["blend"])
-    yield from open_director_tab()
-    bpy.ops.movie_director.connect()
-    yield Wait(lambda: manager().server.connected or bool(manager().server.error), 30, "Connect")
-    if not manager().server.connected:
-        raise RuntimeError(f"Connect failed: {manager().server.error}")
+    yield from tour_driver.close_splash()
+    driver.save_as(REQUEST["blend"])
+    yield from driver.open_director_tab()
+    yield from driver.connect()
     step("connected")
 
     edit = bpy.context.scene
@@ -273,9 +126,9 @@ def tour():
     cubes = cube_scene.build("Cube Scene", frames=48, fps=24, size=(WIDTH, HEIGHT))
     cubes.render.engine = "BLENDER_WORKBENCH"
     editor = edit.sequence_editor_create()
-    collection = editor.strips if hasattr(editor, "strips") else editor.sequences
+    collection = strip_collection(editor)
     strip = collection.new_scene(name="Animatic", scene=cubes, channel=1, frame_start=1)
-    for other in (editor.strips_all if hasattr(editor, "strips_all") else editor.sequences_all):
+    for other in driver.strips():
         other.select = other == strip
     editor.active_strip = strip
     props = edit.movie_director
@@ -309,11 +162,10 @@ def tour():
         raise RuntimeError(f"the control render ended {task.state}: {task.error}")
     shot = ui("control.shot")
     job_id = shot.last_jobs[-1]
-    yield Wait(lambda: manager().get(job_id).state.is_terminal and ui("tick").is_placed(job_id), 120,
+    yield Wait(lambda: driver.is_placed(job_id), 120,
                "the shot to be generated and placed")
     record = manager().get(job_id)
-    clip = next((s for s in (editor.strips_all if hasattr(editor, "strips_all") else editor.sequences_all)
-                 if s.get("bmd_job_id") == job_id and "bmd_model" in s), None)
+    clip = driver.strip_of(job_id)
     if clip is None:
         raise RuntimeError(f"no clip on the timeline for {job_id}: {record.state.value} {record.error}")
     times = [1 + k * 47 / (record.settings.video_length - 1) for k in range(record.settings.video_length)]
@@ -354,11 +206,10 @@ def tour():
     if masked_task.state != "done":
         raise RuntimeError(f"the masked control render ended {masked_task.state}: {masked_task.error}")
     masked_id = shot.last_jobs[-1]
-    yield Wait(lambda: manager().get(masked_id).state.is_terminal and ui("tick").is_placed(masked_id), 120,
+    yield Wait(lambda: driver.is_placed(masked_id), 120,
                "the masked shot to be placed")
     masked = manager().get(masked_id)
-    masked_clip = next((s for s in (editor.strips_all if hasattr(editor, "strips_all") else editor.sequences_all)
-                        if s.get("bmd_job_id") == masked_id and "bmd_model" in s), None)
+    masked_clip = driver.strip_of(masked_id)
     report["masked"] = {
         "task": task_facts(masked_task), "state": masked.state.value, "error": masked.error,
         "letters": masked.settings.extra.get("video_prompt_type"), "control": str(masked.settings.video_guide),
@@ -384,18 +235,10 @@ def tour():
     report["in_process_press_seconds"] = round(held, 3)
     step("rendered in this process", task=task_facts(here), pulse=report["pulse_in_process"], held=held)
     last = shot.last_jobs[-1]
-    yield Wait(lambda: manager().get(last).state.is_terminal and ui("tick").is_placed(last), 120,
+    yield Wait(lambda: driver.is_placed(last), 120,
                "the in-process shot to be placed")
-    with bpy.context.temp_override(window=bpy.context.window_manager.windows[0]):
-        bpy.ops.wm.save_mainfile()
+    driver.save()
     step("saved")
 
 
-def start() -> None:
-    global _scenario
-    _scenario = tour()
-    write_report()
-    bpy.app.timers.register(pump, first_interval=1.0, persistent=True)
-
-
-start()
+tour_driver.run(tour())

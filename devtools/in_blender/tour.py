@@ -8,190 +8,44 @@ panel says, save. The host answers requests this script cannot do itself (screen
 display, stopping the server) through files in results/requests/ (devtools/real_blender.py).
 
 Writes results/report.json after every step, and the traceback on any failure; then quits Blender.
-Imports nothing from the repository: the code under test is the installed extension only.
+Imports nothing from the repository but driver.py (the shared step machine, copied beside it): the code
+under test is the installed extension only.
 """
 
 from __future__ import annotations
 
 import importlib
-import json
-import os
 import sys
-import time
-import traceback
 from pathlib import Path
 
 import bpy
 
-ADDON = "bl_ext.user_default.blender_movie_director"
-REQUEST = json.loads(Path(sys.argv[sys.argv.index("--") + 1]).read_text())
-RESULTS = Path(REQUEST["results"])
-STARTED = time.monotonic()
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # driver.py, copied beside this script
+import driver
+from driver import REQUEST, Wait, manager, sequencer_context, strip_facts, strip_of, strips
+
+ADDON = driver.ADDON
 PROMPTS = {"first": "a lighthouse on a cliff at dusk, waves below", "second": "a gull gliding over grey waves",
            "cancelled": "a storm rolling in over the sea", "failed": "the lighthouse beam sweeping the night",
            **REQUEST.get("prompts", {})}
-DEADLINE = STARTED + float(REQUEST.get("deadline_seconds", 240))
-
-report: dict = {"blender": bpy.app.version_string, "python": sys.version.split()[0], "steps": [],
-                "screenshots": {}, "observed": {}, "error": "", "finished": False}
 
 
-def addon_ui(name: str):
-    """The add-on's UI module `name` (addon, tick…): the one place that knows its package layout."""
-    return importlib.import_module(f"{ADDON}.ui.{name}")
+def snapshot() -> dict:
+    return {"server": server_facts(), "jobs": [job_facts(r) for r in sorted(manager().jobs(), key=lambda r: r.created_at)],
+            "strips": [strip_facts(s) for s in strips()], "ui": ui_facts(), "frame_current": bpy.context.scene.frame_current,
+            "filepath": bpy.data.filepath, "is_dirty": bpy.data.is_dirty}
 
 
-def manager():
-    return addon_ui("addon").manager()
-
-
-# ---------------------------------------------------------------------------------- the step machine
-
-
-class Wait:
-    def __init__(self, condition, timeout: float, what: str) -> None:
-        self.condition, self.what = condition, what
-        self.deadline = time.monotonic() + timeout
-        self.timeout = timeout
-
-
-def step(name: str, **facts) -> None:
-    report["steps"].append({"name": name, "t": round(time.monotonic() - STARTED, 2), **facts})
-    print(f"tour: {name}", flush=True)
-    write_report()
-
-
-def write_report() -> None:
-    tmp = RESULTS / "report.json.tmp"
-    tmp.write_text(json.dumps(report, indent=1, default=str))
-    tmp.replace(RESULTS / "report.json")
-
-
-_scenario = None
-_waiting: Wait | None = None
-_failed = False
-
-
-def pump() -> float | None:
-    global _waiting, _scenario, _failed
-    try:
-        if time.monotonic() > DEADLINE and not _failed:
-            raise TimeoutError(f"the tour took longer than {REQUEST.get('deadline_seconds', 240)} s")
-        if _waiting is not None:
-            if not _waiting.condition():
-                if time.monotonic() > _waiting.deadline:
-                    raise TimeoutError(f"waited {_waiting.timeout:g} s for {_waiting.what}")
-                return 0.1
-            _waiting = None
-        item = next(_scenario)
-        if isinstance(item, Wait):
-            _waiting = item
-            return 0.05
-        return float(item)
-    except StopIteration:
-        report["finished"] = not _failed
-        finish()
-    except Exception:
-        if _failed:  # the failure's own screenshot failed: give up on it
-            report["screenshot_error"] = traceback.format_exc()
-            finish()
-            return None
-        report["error"] = traceback.format_exc()
-        print(report["error"], file=sys.stderr, flush=True)
-        _failed, _waiting = True, None
-        _scenario = screenshot("99-failed")  # what the user sees now, once the window has drawn it
-        return 0.1
-    return None
-
-
-def finish() -> None:
-    report["seconds"] = round(time.monotonic() - STARTED, 2)
-    try:
-        report["final"] = snapshot()
-    except Exception:
-        report["final_error"] = traceback.format_exc()
-    write_report()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    bpy.app.timers.register(_exit_anyway, first_interval=15.0, persistent=True)
-    try:
-        with bpy.context.temp_override(window=bpy.context.window_manager.windows[0]):
-            bpy.ops.wm.quit_blender()
-    except Exception:
-        os._exit(0 if report["finished"] else 1)
-
-
-def _exit_anyway() -> None:
-    os._exit(3)  # quit_blender did not end the program
-
-
-# ---------------------------------------------------------------------------------- the host's help
-
-
-_asked = [0]
-
-
-def ask(action: str, timeout: float = 30.0, **body):
-    """Ask the host (devtools/real_blender.Requests) and wait for its answer."""
-    _asked[0] += 1
-    folder = RESULTS / "requests"
-    folder.mkdir(exist_ok=True)
-    request = folder / f"{_asked[0]:03d}-{action}.json"
-    tmp = request.with_suffix(".tmp")
-    tmp.write_text(json.dumps(body))
-    tmp.rename(request)
-    done = request.with_suffix(".done")
-    yield Wait(done.exists, timeout, f"the host to {action}")
-    answer = json.loads(done.read_text())
-    if not answer.get("ok"):
-        raise RuntimeError(f"the host could not {action}: {answer.get('error')}")
-    return answer
-
-
-def redraw_all() -> None:
-    for window in bpy.context.window_manager.windows:
-        for area in window.screen.areas:
-            area.tag_redraw()
+tour_driver = driver.Driver("report.json", failure_screenshot="99-failed", final=snapshot)
+report = tour_driver.report
+step = tour_driver.step
 
 
 def screenshot(name: str, **facts):
-    """Let the window draw what changed, then have the host photograph the display."""
-    redraw_all()
-    yield 0.6
-    redraw_all()
-    yield 0.6
-    answer = yield from ask("screenshot", name=name)
-    report["screenshots"][name] = {"path": answer["path"], **facts, "seen": snapshot()}
-    write_report()
-
-
-# ---------------------------------------------------------------------------------- what there is
-
-
-def sequencer_context() -> dict:
-    window = bpy.context.window_manager.windows[0]
-    area = next(a for a in window.screen.areas if a.type == "SEQUENCE_EDITOR")
-    region = next(r for r in area.regions if r.type == "WINDOW")
-    return {"window": window, "screen": window.screen, "area": area, "region": region,
-            "scene": window.scene}
-
-
-def strips() -> list:
-    editor = bpy.context.scene.sequence_editor
-    if editor is None:
-        return []
-    return list(editor.strips_all if hasattr(editor, "strips_all") else editor.sequences_all)
-
-
-def strip_facts(strip) -> dict:
-    facts = {"name": strip.name, "type": strip.type, "channel": strip.channel,
-             "frame_start": strip.frame_final_start, "frames": strip.frame_final_duration,
-             "props": {k: (v if isinstance(v, (int, float, str, bool)) else str(v))
-                       for k, v in strip.items() if k.startswith("bmd_")}}
-    if hasattr(strip, "filepath"):
-        facts["filepath"] = strip.filepath
-        facts["file_exists"] = Path(bpy.path.abspath(strip.filepath)).is_file()
-    return facts
+    """Photograph the display; the report keeps what the add-on had then."""
+    yield from tour_driver.screenshot(name, **facts)
+    report["screenshots"][name]["seen"] = snapshot()
+    tour_driver.write()
 
 
 def job_facts(record) -> dict:
@@ -201,7 +55,7 @@ def job_facts(record) -> dict:
             "step": status.step if status else None, "total_steps": status.total_steps if status else None,
             "frame_start": record.slot.frame_start, "channel": record.slot.channel,
             "video_length": record.settings.video_length, "placed": record.placed,
-            "placement_error": addon_ui("tick").placement_error(record.id)}
+            "placement_error": driver.ui("tick").placement_error(record.id)}
 
 
 def server_facts() -> dict:
@@ -224,42 +78,16 @@ def ui_facts() -> dict:
             "sidebar_width": sidebar.width if sidebar else 0, "area_size": [ctx["area"].width, ctx["area"].height]}
 
 
-def snapshot() -> dict:
-    return {"server": server_facts(), "jobs": [job_facts(r) for r in sorted(manager().jobs(), key=lambda r: r.created_at)],
-            "strips": [strip_facts(s) for s in strips()], "ui": ui_facts(), "frame_current": bpy.context.scene.frame_current,
-            "filepath": bpy.data.filepath, "is_dirty": bpy.data.is_dirty}
-
-
-def strip_of(job_id: str):
-    return next((s for s in strips() if s.get("bmd_job_id") == job_id and "bmd_model" in s), None)
-
-
 # ---------------------------------------------------------------------------------- the tour
 
 
 def open_director_tab():
-    """Turn the big 3D View into a Sequencer with its preview, maximize it (Ctrl Space), open the
-    sidebar and pick the Director tab."""
-    window = bpy.context.window_manager.windows[0]
-    area = max(window.screen.areas, key=lambda a: a.width * a.height)
-    area.type = "SEQUENCE_EDITOR"
-    yield 0.3
-    area.spaces.active.view_type = REQUEST.get("view_type", "SEQUENCER_PREVIEW")
-    if REQUEST.get("maximize", True):
-        with bpy.context.temp_override(window=window, screen=window.screen, area=area):
-            bpy.ops.screen.screen_full_area()
-        yield 0.3
-        area = next(a for a in window.screen.areas if a.type == "SEQUENCE_EDITOR")
-    area.spaces.active.show_region_ui = True
-    yield 0.5  # the sidebar region exists once the area has drawn with it
-    sidebar = next(r for r in area.regions if r.type == "UI")
-    sidebar.active_panel_category = "Director"
-    yield 0.3
+    yield from driver.open_director_tab(REQUEST.get("view_type", "SEQUENCER_PREVIEW"), REQUEST.get("maximize", True))
     step("director tab", **ui_facts())
 
 
 def tour():
-    yield from ask("key", key="Escape")  # the splash screen, as a user closes it
+    yield from tour_driver.close_splash()
     prefs_entry = bpy.context.preferences.addons.get(ADDON)
     report["addon_enabled"] = prefs_entry is not None
     if prefs_entry is None:
@@ -328,7 +156,7 @@ def tour():
 
     def landed() -> bool:
         watch(first.id)
-        return all(manager().get(j).state.is_terminal and addon_ui("tick").is_placed(j) for j in (first.id, second.id))
+        return all(manager().get(j).state.is_terminal and driver.ui("tick").is_placed(j) for j in (first.id, second.id))
     yield Wait(landed, 120, "both clips to land on the timeline")
     report["observed"]["first_job_states"] = _compress(seen)
     step("both shots done", jobs=[job_facts(manager().get(j)) for j in (first.id, second.id)])
@@ -353,13 +181,13 @@ def tour():
                or manager().get(cancelled.id).state.is_terminal, 30, "the third job to run")
     bpy.ops.movie_director.cancel_job(job_id=cancelled.id)
     step("cancel pressed", job=job_facts(manager().get(cancelled.id)))
-    yield Wait(lambda: manager().get(cancelled.id).state.is_terminal and addon_ui("tick").is_placed(cancelled.id),
+    yield Wait(lambda: manager().get(cancelled.id).state.is_terminal and driver.ui("tick").is_placed(cancelled.id),
                30, "the third job to end after Cancel")
     step("cancelled job ended", job=job_facts(manager().get(cancelled.id)))
     yield from screenshot("04-cancelled", job=job_facts(manager().get(cancelled.id)))
 
     # -- the server goes away
-    yield from ask("stop_server", timeout=30)
+    yield from tour_driver.ask("stop_server", timeout=30)
     step("server stopped by the host")
     bpy.ops.movie_director.connect()
     yield Wait(lambda: bool(manager().server.error), 30, "Connect to notice the server is gone")
@@ -398,11 +226,4 @@ def _compress(seen: list[dict]) -> list[dict]:
     return out
 
 
-def start() -> None:
-    global _scenario
-    _scenario = tour()
-    write_report()
-    bpy.app.timers.register(pump, first_interval=float(REQUEST.get("first_step_after", 1.0)), persistent=True)
-
-
-start()
+tour_driver.run(tour(), first_interval=float(REQUEST.get("first_step_after", 1.0)))

@@ -12,6 +12,7 @@ import pytest
 
 from blender_movie_director.client.wan2gp_client import Wan2GPClient
 from devtools.recording_layout import RecordingLayout
+from tests.blender.media import frame_colours
 from tests.waiting import wait_until
 
 SIZE = "448x256"
@@ -125,6 +126,124 @@ def test_shots_from_text_strips_generate_all_skip_and_status(addon, scene, done)
     assert (newest.frame_final_start, newest.frame_final_duration) == (200, 24)
 
 
+def test_the_shot_list_exports_as_a_wan2gp_queue_and_its_outputs_land_at_their_shots(
+        addon, scene, done, server, tmp_path: Path) -> None:
+    import json
+    import shutil
+    import zipfile
+
+    shot_settings(scene)
+    done_first = text_strip(scene, "Wide shot: a harbour at dawn", 1, 1, 36)
+    gull = text_strip(scene, "Close-up: a gull lands on a post", 1, 37, 30)
+    boats = text_strip(scene, "The boats leave the harbour", 1, 67, 24)
+    skipped = text_strip(scene, "A storm rolls in", 1, 91, 20)
+    assert bpy.ops.movie_director.shots_from_text_strips() == {"FINISHED"}
+    skipped.movie_director_shot.skip = True
+    boats.movie_director_shot.model = "hunyuan"  # 24 fps
+    red, blue = image_file(tmp_path, "red", (1, 0, 0, 1)), image_file(tmp_path, "blue", (0, 0, 1, 1))
+    gull.movie_director_shot.model = "i2v"
+    gull.movie_director_shot.start_image, gull.movie_director_shot.end_image = str(red), str(blue)
+    shots = addon.ui.shots
+    assert bpy.ops.movie_director.generate_shot(uid=done_first.movie_director_shot.uid) == {"FINISHED"}
+    done()
+    assert shots.status_of(scene, done_first).state == "done"
+    jobs_before = len(jobs(addon))
+
+    queue_zip = tmp_path / "shots_queue.zip"
+    assert bpy.ops.movie_director.export_shots_wan2gp_queue(filepath=str(queue_zip)) == {"FINISHED"}
+    assert len(jobs(addon)) == jobs_before  # written to the file, not queued here
+    uids = [gull.movie_director_shot.uid, boats.movie_director_shot.uid]  # not the done one, not the skipped one
+    with zipfile.ZipFile(queue_zip) as archive:
+        manifest = json.loads(archive.read("queue.json"))
+        info = json.loads(archive.read("bmd_shots.json"))
+        archive.extractall(tmp_path / "farm")
+    assert [t["params"]["output_filename"] for t in manifest] == [f"bmd_{u}" for u in uids]
+    assert [(s["slot"]["frame_start"], s["slot"]["frames"], s["slot"]["channel"]) for s in info["shots"]] == [
+        (37, 30, 2), (67, 24, 2)]
+    assert [t["params"]["model_type"] for t in manifest] == ["i2v", "hunyuan"]
+    assert manifest[0]["params"]["video_length"] == 21  # 1.25 s at 16 fps on the 4n+1 grid; the slot is 30 frames
+
+    # the farm: what `wgp.py --process shots_queue.zip --output-dir renders` leaves, one clip per task named
+    # as the task says (rendered here by the simulated server from the task's own params and media)
+    renders = tmp_path / "renders"
+    renders.mkdir()
+    with Wan2GPClient(server.url, output_dir=tmp_path / "made") as client:
+        for task in manifest:
+            params = task["params"]
+            asked = {k: params[k] for k in ("model_type", "prompt", "video_length", "seed") if k in params}
+            for key in ("image_start", "image_end"):
+                if key in params:
+                    asked[key] = str(tmp_path / "farm" / params[key])
+            made = client.generate({**asked, "resolution": SIZE, "num_inference_steps": 2}, timeout=60)
+            shutil.copy(made.video_path, renders / f"{params['output_filename']}.mp4")
+
+    assert bpy.ops.movie_director.import_wan2gp_outputs(queue_file=str(queue_zip), directory=str(renders)) \
+        == {"FINISHED"}
+    assert [shots.status_of(scene, s).state for s in (done_first, gull, boats, skipped)] == [
+        "done", "done", "done", "skipped"]
+    timing = addon.ui.timing
+    for text in (gull, boats):  # each exactly at its shot, retimed to play at real speed
+        (clip,) = shots.clips_of(scene, text.movie_director_shot.uid)
+        assert (clip.channel, clip.frame_final_start, clip.frame_final_duration) == (
+            2, text.frame_final_start, text.frame_final_duration)
+        speed = timing.speed_strip_of(scene, clip)
+        assert speed is not None and (speed.channel, speed.frame_final_start, speed.frame_final_duration) == (
+            3, text.frame_final_start, text.frame_final_duration)
+    (gull_clip,) = shots.clips_of(scene, gull.movie_director_shot.uid)
+    last = frame_colours(Path(gull_clip.filepath), int(gull_clip.frame_duration) - 1)
+    assert last["blue"] > last["red"] * 10, last  # the end image travelled in the zip
+    assert addon.ui.wan2gp_queue_ops.import_outputs(queue_zip, renders) == []  # placed once
+    # nothing left to export: the done, the skipped
+    with pytest.raises(RuntimeError, match="No shot to export"):
+        bpy.ops.movie_director.export_shots_wan2gp_queue(filepath=str(tmp_path / "again.zip"))
+
+
+def test_each_shot_has_its_own_cast_sent_as_reference_images_or_refused_naming_the_shot(
+        addon, scene, done, tmp_path: Path) -> None:
+    import json
+
+    from tests.blender.media import read_metadata
+
+    InvalidSettingsError = import_module(f"{addon.__name__}.common.errors").InvalidSettingsError
+
+    shot_settings(scene, model="vace_1.3B")  # takes reference images
+    cast = addon.ui.cast
+    cast.add_member(scene, "Anna", [str(image_file(tmp_path, "anna", (1, 0, 0, 1)))])
+    cast.add_member(scene, "Bob", [str(image_file(tmp_path, "bob", (0, 0, 1, 1)))], in_shot=True)  # the Shot panel's
+    alone = text_strip(scene, "Anna alone at the window", 1, 1, 24)
+    both = text_strip(scene, "Anna and Bob at the door", 1, 25, 24)
+    nobody = text_strip(scene, "An empty street", 1, 49, 24)
+    plain = text_strip(scene, "Bob in the rain", 1, 73, 24)
+    assert bpy.ops.movie_director.shots_from_text_strips() == {"FINISHED"}
+    for strip, members in ((alone, ["Anna"]), (both, ["Anna", "Bob"]), (plain, ["Bob"])):
+        for name in members:  # as the shot's cast buttons do
+            assert bpy.ops.movie_director.shot_cast(uid=strip.movie_director_shot.uid, member=name) == {"FINISHED"}
+    plain.movie_director_shot.model = "t2v_1.3B"  # takes no reference images
+    shots = addon.ui.shots
+
+    with pytest.raises(InvalidSettingsError, match=r"Bob in the rain.*takes no reference images.*Bob") as refused:
+        shots.queue_shot(scene, plain)
+    assert refused.value.field == "cast"
+    assert bpy.ops.movie_director.generate_all_shots() == {"FINISHED"}  # the other three; that one refused
+    assert shots.status_of(scene, plain).state == "draft" and not plain.movie_director_shot.job_id
+    done()
+    assert not errors(addon), errors(addon)
+    expected = {alone: (["Anna"], ["anna.png"]), both: (["Anna", "Bob"], ["anna.png", "bob.png"]), nobody: ([], [])}
+    for strip, (names, images) in expected.items():
+        (clip,) = shots.clips_of(scene, strip.movie_director_shot.uid)
+        sent = read_metadata(Path(bpy.path.abspath(clip.filepath)))  # what the server's engine was given
+        assert json.loads(clip["bmd_settings"]).get("cast", []) == names, (strip.text, clip["bmd_settings"])
+        assert [Path(p).name for p in sent.get("image_refs") or []] == images, (strip.text, sent.get("image_refs"))
+    # a member taken out of the shot, and one removed from the cast: refused, naming shot and member
+    assert bpy.ops.movie_director.shot_cast(uid=both.movie_director_shot.uid, member="Bob", in_shot=False) \
+        == {"FINISHED"}
+    assert shots.cast_names(both) == ["Anna"]
+    scene.movie_director_look.cast.remove(0)  # Anna
+    with pytest.raises(InvalidSettingsError, match=r"Anna alone at the window.*Anna"):
+        shots.queue_shot(scene, alone)
+    scene.movie_director_look.cast.clear()
+
+
 def test_a_shot_longer_than_one_window_says_so_splits_or_slides(addon, scene, done) -> None:
     shot_settings(scene, model="t2v_1.3B")  # one window of 97 frames, no sliding window
     long = text_strip(scene, "A slow pan along the cliffs", 1, 1, 150)  # 6.25 s = 101 frames at 16 fps
@@ -187,6 +306,10 @@ def test_first_and_last_frame_from_two_image_strips(addon, scene, done, tmp_path
     assert not errors(addon), errors(addon)
     (clip,) = clips(scene)
     assert (clip.channel, clip.frame_final_start, clip.frame_final_duration) == (2, 10, 50)  # red's start to blue's end
+    movie = Path(bpy.path.abspath(clip.filepath))  # the clip opens on the start image and ends on the end image
+    first, last = frame_colours(movie, 0), frame_colours(movie, int(clip.frame_duration) - 1)
+    assert first["red"] > first["blue"] * 10 and last["blue"] > last["red"] * 10, (first, last)
+    assert last["blue"] > 448 * 256 // 2, last  # most of the picture: the captions are drawn over it
 
 
 def test_first_and_last_frame_between_two_markers(addon, scene, done) -> None:

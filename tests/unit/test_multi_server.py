@@ -178,6 +178,36 @@ def test_finished_outputs_come_back_at_their_shots_by_id(tmp_path: Path) -> None
     assert found["shot1"].path.read_bytes() == b"one" and found["shot1"].slot == slots["shot1"]
 
 
+def test_a_shot_list_exported_keeps_each_shots_slot_and_tags_and_comes_back_with_them(tmp_path: Path) -> None:
+    """The Shots list's export (ui/wan2gp_queue_ops.shots_to_export): each shot by its shot id, with its
+    slot (scene frames) and the tags that make the placed clip that shot's."""
+    end = _media(tmp_path, "end.png", b"\x89PNG end")
+    start = _media(tmp_path, "start.png", b"\x89PNG start")
+    shots = [QueueShot("a1b2c3", parse_settings({"model_type": "t2v_1.3B", "prompt": "Wide shot", "seed": 3,
+                                                 "video_length": 25}),
+                       Slot(scene="Edit", channel=2, frame_start=1, frames=36), "Wide shot",
+                       tags={"bmd_shot": "a1b2c3", "bmd_model": "t2v_1.3B"}),
+             QueueShot("d4e5f6", parse_settings({"model_type": "flf2v_720p", "prompt": "A door", "seed": 4,
+                                                 "image_start": str(start), "image_end": str(end)}),
+                       Slot(scene="Edit", channel=2, frame_start=37, frames=30), "A door",
+                       tags={"bmd_shot": "d4e5f6", "bmd_model": "flf2v_720p"})]
+    queue_zip = export_queue(shots, tmp_path / "shots_queue.zip")
+    with zipfile.ZipFile(queue_zip) as archive:
+        manifest = json.loads(archive.read("queue.json"))
+        info = json.loads(archive.read("bmd_shots.json"))
+        assert archive.read(manifest[1]["params"]["image_end"]) == b"\x89PNG end"
+    assert [t["params"]["output_filename"] for t in manifest] == ["bmd_a1b2c3", "bmd_d4e5f6"]
+    assert manifest[0]["params"]["video_length"] == 25  # the model's frames; the slot is 36 scene frames
+    assert [(s["shot_id"], s["slot"]["frame_start"], s["slot"]["frames"], s["tags"]["bmd_shot"]) for s in info["shots"]] \
+        == [("a1b2c3", 1, 36, "a1b2c3"), ("d4e5f6", 37, 30, "d4e5f6")]
+    out = tmp_path / "renders"
+    out.mkdir()
+    (out / "bmd_d4e5f6.mp4").write_bytes(b"door")
+    found = find_outputs(queue_zip, [out])
+    assert [(f.shot_id, f.slot.frame_start, f.slot.frames, f.tags) for f in found] == [
+        ("d4e5f6", 37, 30, {"bmd_shot": "d4e5f6", "bmd_model": "flf2v_720p"})]
+
+
 def test_a_job_fails_with_the_reason_when_no_server_of_the_list_answers(tmp_path: Path) -> None:
     from blender_movie_director.common.enums import JobState
     from blender_movie_director.jobs.dispatch import ServerPool

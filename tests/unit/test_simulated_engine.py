@@ -112,3 +112,33 @@ def test_image_to_video_opens_on_the_given_image(tmp_path: Path) -> None:
     red, green, blue = pixel(first, width // 2, height // 2 + 20)
     assert red > 200 and green < 60 and blue < 60, "frame 1 is not the start image"
     assert pixel(last, width // 2, height // 2 + 20) != pixel(first, width // 2, height // 2 + 20)
+
+
+def test_first_and_last_frame_the_clip_ends_on_the_end_image(tmp_path: Path) -> None:
+    from PIL import Image
+
+    start, end = tmp_path / "start.png", tmp_path / "end.png"
+    Image.new("RGB", (64, 64), (250, 10, 10)).save(start)
+    Image.new("RGB", (96, 32), (10, 20, 240)).save(end)  # another shape: fitted to the clip's size
+    model = MODELS_BY_ID["i2v"]
+    flf = GenerationSettings(model_type="i2v", prompt="it moves", resolution="448x256", video_length=17,
+                             num_inference_steps=2, image_start=start, image_end=end).resolved_for(model)
+    media = {MediaInput.IMAGE_START: start, MediaInput.IMAGE_END: end}
+    output = SimulatedEngine(0, 0).submit("unit-job-e", flf, media, tmp_path, None).result(10)
+    frames = list(imageio_ffmpeg.read_frames(str(output.path)))
+    meta, pictures = frames[0], frames[1:]
+    width, height = meta["size"]
+    assert len(pictures) == 17
+
+    def colour(raw: bytes, x: int, y: int) -> tuple[int, ...]:
+        return tuple(raw[(y * width + x) * 3:(y * width + x) * 3 + 3])
+
+    # away from the drawn title, caption, frame number and bar: a corner, the middle right, the left edge
+    spots = [(width - 10, 10), (width * 3 // 4, height // 2 + 20), (width - 10, height // 2), (10, height // 2 + 20)]
+    for x, y in spots:
+        red, green, blue = colour(pictures[-1], x, y)
+        assert blue > 200 and red < 50 and green < 60, f"the last frame at {x},{y} is {red, green, blue}, not the end image"
+        red, green, blue = colour(pictures[0], x, y)
+        assert red > 200 and blue < 60, f"the first frame at {x},{y} is {red, green, blue}, not the start image"
+    middle = colour(pictures[8], width * 3 // 4, height // 2 + 20)
+    assert middle != colour(pictures[-1], width * 3 // 4, height // 2 + 20)  # it moves between them

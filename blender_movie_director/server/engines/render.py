@@ -30,12 +30,15 @@ def ffmpeg_exe() -> str:
         return "ffmpeg"
 
 
+DISSOLVE = 0.6  # a start (end) image dissolves into (out of) the pattern over this share of the clip
+
+
 class FramePainter:
     """Draws frame i of a clip; the same seed always gives the same pictures."""
 
     def __init__(self, width: int, height: int, frames: int, seed: int, caption: str, title: str,
                  start_image: Path | None = None, notes: Sequence[str] = (),
-                 references: Sequence[Path] = ()) -> None:
+                 references: Sequence[Path] = (), end_image: Path | None = None) -> None:
         rng = random.Random(seed)
         self.width, self.height, self.frames = width, height, frames
         self.colours = np.array([[rng.randrange(40, 256) for _ in range(3)] for _ in range(2)], dtype=np.float32)
@@ -51,21 +54,20 @@ class FramePainter:
         self.notes = [n[:120] for n in notes][:6]  # e.g. the look and the LoRAs, under the title
         # reference images (a cast): shown side by side along the bottom right, each a fifth of the height
         self.references = [_thumbnail(path, max(8, height // 5)) for path in list(references)[:8]]
-        # image-to-video: the clip opens on the given image and dissolves into the pattern
-        self.start = None
-        if start_image is not None:
-            with Image.open(start_image) as opened:
-                self.start = np.asarray(opened.convert("RGB").resize((width, height)), dtype=np.float32)
+        # image-to-video: the clip opens on the given image and dissolves into the pattern; with an end
+        # image (first + last frame) the pattern dissolves into it and the last frame is that image
+        self.start = _fitted(start_image, width, height) if start_image is not None else None
+        self.end = _fitted(end_image, width, height) if end_image is not None else None
 
     def paint(self, index: int) -> bytes:
         phase = index / max(1, self.frames)
         mix = (0.5 + 0.5 * np.sin(2 * np.pi * (self.wave * 3 - phase)))[..., None]
         rgb = self.colours[0] * mix + self.colours[1] * (1 - mix)
         image = Image.fromarray(rgb.astype(np.uint8)).resize((self.width, self.height), Image.Resampling.BILINEAR)
-        if self.start is not None:
-            keep = max(0.0, 1.0 - index / max(1.0, self.frames * 0.6))
-            if keep > 0:
-                image = Image.fromarray((self.start * keep + np.asarray(image, dtype=np.float32) * (1 - keep))
+        for still, away in ((self.start, index), (self.end, self.frames - 1 - index)):  # frames from it
+            keep = max(0.0, 1.0 - away / max(1.0, self.frames * DISSOLVE))
+            if still is not None and keep > 0:
+                image = Image.fromarray((still * keep + np.asarray(image, dtype=np.float32) * (1 - keep))
                                         .astype(np.uint8))
         draw = ImageDraw.Draw(image)
         # a bar sweeping left to right makes motion (and dropped frames) visible
@@ -90,6 +92,12 @@ class FramePainter:
         draw.text((margin, self.height - self.height // 6), f"frame {index + 1}/{self.frames}", font=self.font,
                   fill=(255, 255, 0), stroke_width=2, stroke_fill=(0, 0, 0))
         return image.tobytes()
+
+
+def _fitted(path: Path, width: int, height: int) -> np.ndarray:
+    """The image scaled to the clip's size, as Wan2GP fits a start or end image to the output."""
+    with Image.open(path) as opened:
+        return np.asarray(opened.convert("RGB").resize((width, height)), dtype=np.float32)
 
 
 def _thumbnail(path: Path, height: int) -> Image.Image:

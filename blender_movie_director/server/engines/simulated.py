@@ -159,7 +159,7 @@ class SimulatedEngine(Engine):
             settings.width, settings.height, frames, seed, settings.prompt,
             title=f"{model.id}  seed {seed}  {settings.resolution}" + (f"  [{inputs}]" if inputs else ""),
             start_image=media.get(MediaInput.IMAGE_START), notes=look_notes(settings),
-            references=settings.reference_images(),
+            references=settings.reference_images(), end_image=media.get(MediaInput.IMAGE_END),
         )
         if model.output is OutputKind.VIDEO:  # it follows a control video, read as its letters say
             painter = controlled(painter, str(settings.extra.get("video_prompt_type") or ""), fps,

@@ -1,7 +1,7 @@
 """The shot list's buttons: shots from text strips or typed in, generate one or all, split, pick a model."""
 
 import bpy
-from bpy.props import FloatProperty, IntProperty, StringProperty
+from bpy.props import BoolProperty, FloatProperty, IntProperty, StringProperty
 
 from ...common import shot_timing
 from ...common.enums import OutputKind
@@ -180,6 +180,27 @@ class MOVIE_DIRECTOR_OT_select_shot(SceneOperator, bpy.types.Operator):
         return {"FINISHED"}
 
 
+class MOVIE_DIRECTOR_OT_shot_cast(SceneOperator, bpy.types.Operator):
+    """Put this cast member in this shot, or take them out: a model that takes reference images gets their
+    images (one that takes none refuses the shot)"""
+
+    bl_idname = "movie_director.shot_cast"
+    bl_label = "In This Shot"
+    bl_options = {"REGISTER", "UNDO", "INTERNAL"}
+    uid: StringProperty(options={"HIDDEN"})
+    member: StringProperty(name="Cast Member")
+    in_shot: BoolProperty(name="In Shot", default=True)
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        try:
+            strip = _shot(context, self.uid)
+        except LookupError as error:
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        shots.set_in_shot(strip, self.member, self.in_shot)
+        return {"FINISHED"}
+
+
 classes = (MOVIE_DIRECTOR_OT_shots_from_text_strips, MOVIE_DIRECTOR_OT_add_shot, MOVIE_DIRECTOR_OT_generate_shot,
            MOVIE_DIRECTOR_OT_generate_all_shots, MOVIE_DIRECTOR_OT_split_shot, MOVIE_DIRECTOR_OT_shot_set_model,
-           MOVIE_DIRECTOR_OT_select_shot)
+           MOVIE_DIRECTOR_OT_select_shot, MOVIE_DIRECTOR_OT_shot_cast)
