@@ -35,3 +35,25 @@ def socket_calls_on_main_thread() -> Iterator[list[str]]:
     finally:
         socket.socket.connect = connect  # type: ignore[method-assign]
         socket.getaddrinfo = lookup
+
+
+@contextlib.contextmanager
+def file_syncs_on_main_thread() -> Iterator[list[str]]:
+    """Records (as short stack summaries) every os.fsync made on the main thread: each is a file written
+    to disk and waited for (the journal's and the library's atomic rewrites fsync before renaming)."""
+    import os
+
+    calls: list[str] = []
+    fsync = os.fsync
+
+    def watched_fsync(fd):
+        if threading.current_thread() is threading.main_thread():
+            where = traceback.extract_stack(limit=12)[:-1]
+            calls.append("fsync from " + " < ".join(f"{f.name}:{f.lineno}" for f in reversed(where)))
+        return fsync(fd)
+
+    os.fsync = watched_fsync
+    try:
+        yield calls
+    finally:
+        os.fsync = fsync

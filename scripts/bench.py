@@ -118,7 +118,8 @@ def bpy_section(plan: Plan, url: str, folder: Path) -> list[Figure]:
                     "the clip moved into the project folder with its sidecar"),
         Figure("completion_placing", "  of which: clip in the folder → strip (the add-on)", "ms", data["placing_ms"],
                "the poll interval", [interval] * len(data["placing_ms"]), [condition("max < " + str(interval + 50))],
-               note="the worker's event, then the next tick (Blender's timer, every poll interval) inserts it"),
+               note="the worker's event, then the next tick (Blender's timer: every poll interval, every 50 ms while a clip "
+                    "is about to arrive) inserts it"),
     ]
 
 

@@ -58,6 +58,7 @@ from .journal_book import JournalBook
 from .reconnect import Reconnect
 from .records import Event, JobChanged, JobRecord, ServerChanged, ServerInfo, Slot
 from .server_cancels import PendingCancel, ServerCancels
+from .write_behind import WriteBehind
 
 STATUS_INTERVAL = 3.0  # how often the worker refreshes the server's state for the Server panel
 IDLE_PROBE_SECONDS = 2.0  # quiet this long: check the server is still there (and the same) before sending
@@ -117,6 +118,7 @@ class JobManager:
         self._refusal: DirectorError | None = None  # the server answered but refused us (API, login, a bug)
         self.server = ServerInfo(url)
         self._journals = JournalBook()
+        self.writes = WriteBehind()  # the main thread's disk writes (ui/library.remember, mark_placed)
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------ main-thread API (never blocks)
@@ -133,6 +135,7 @@ class JobManager:
         if self._thread is not None:
             self._thread.join(timeout)
         self._thread = None
+        self.writes.close()
         self._flush_journals()
 
     def set_url(self, url: str) -> None:
@@ -199,14 +202,16 @@ class JobManager:
         self._wake.set()
 
     def mark_placed(self, job_id: str) -> None:
-        """The main thread put this job's clip on the timeline: on disk at once (a crash right after
-        must not place it twice once the .blend is saved)."""
+        """The main thread put this job's clip on the timeline: on disk at once, by the writer thread
+        (a crash right after must not place it twice once the .blend is saved)."""
         record = self._update(job_id, placed=True, notify=False)
         if record is not None and record.project is not None:
-            self._journals.flush(self._records_in, only=record.project)
+            project = record.project
+            self.writes.submit(lambda: self._journals.flush(self._records_in, only=project))
 
     def mark_saved(self, project: Path) -> None:
         """The .blend of `project` was saved: every clip placed so far is in it, never placed again."""
+        self.writes.wait()  # what was placed and remembered before the save is on disk before this returns
         with self._lock:
             for job_id, record in list(self._records.items()):
                 if record.project == Path(project) and record.placed and not record.placement_saved:

@@ -15,6 +15,7 @@ From the list a clip can be placed again at the playhead, its settings loaded in
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,18 +64,43 @@ def library() -> ClipLibrary:
 
 
 def remember(record: JobRecord) -> None:
-    """A job of this project finished: its clip joins the library (once)."""
-    from ..common.library import ClipLibrary, library_for_journal
+    """A job of this project finished: its clip joins the library (once). The file is rewritten by the
+    job manager's writer thread (an fsync'd rewrite is too slow for the tick), the list shown at once."""
+    from ..common.library import ClipLibrary, LibraryEntry, library_for_journal
 
     if record.state is not JobState.SUCCEEDED or record.result is None or record.project is None:
         return
-    try:
-        added = ClipLibrary(library_for_journal(record.project)).add(record.id, record.result)
-    except OSError as exc:
-        print(f"Movie Director: could not add {record.result.video_path.name} to the library: {exc}")
-        return
-    if added and projects.is_current(record):
-        refresh()
+    book, key, result = ClipLibrary(library_for_journal(record.project)), record.id, record.result
+
+    def write() -> None:
+        try:
+            book.add(key, result)
+        except OSError as exc:
+            print(f"Movie Director: could not add {result.video_path.name} to the library: {exc}")
+
+    manager = addon.manager_if_running()
+    if manager is not None:
+        manager.writes.submit(write)
+    else:
+        write()
+    if key not in _entries and projects.is_current(record):
+        _show(LibraryEntry(key, result, time.time()))
+
+
+def _show(new: LibraryEntry) -> None:
+    """One more entry in the list, where a refresh would put it (newest first), without reading the file."""
+    later = sum(1 for e in _entries.values() if _newest_first(e) > _newest_first(new))
+    _entries[new.key] = new
+    _load_previews([new])
+    wm = bpy.context.window_manager
+    if wm is not None and hasattr(wm, "movie_director_library"):
+        items = wm.movie_director_library
+        _fill_row(items.add(), new)
+        items.move(len(items) - 1, min(later, len(items) - 1))
+
+
+def _newest_first(entry: LibraryEntry) -> float:
+    return entry.result.finished_at or entry.added_at
 
 
 def refresh() -> list[LibraryEntry]:
@@ -99,14 +125,17 @@ def refresh() -> list[LibraryEntry]:
         items = wm.movie_director_library
         items.clear()
         for entry in entries:
-            item = items.add()
-            item.name = entry.prompt[:200] or entry.clip.name
-            item.key, item.kind, item.detail = entry.key, entry.kind, entry.describe()[:250]
-            item.haystack = " ".join([entry.prompt, entry.result.settings.prompt, entry.result.settings.model_type,
-                                      entry.preset, *entry.cast, entry.finish, entry.source, entry.clip.name,
-                                      entry.date, entry.kind]).lower()[:2000]
+            _fill_row(items.add(), entry)
         wm.movie_director_library_index = min(wm.movie_director_library_index, max(0, len(items) - 1))
     return entries
+
+
+def _fill_row(item, entry: LibraryEntry) -> None:
+    item.name = entry.prompt[:200] or entry.clip.name
+    item.key, item.kind, item.detail = entry.key, entry.kind, entry.describe()[:250]
+    item.haystack = " ".join([entry.prompt, entry.result.settings.prompt, entry.result.settings.model_type,
+                              entry.preset, *entry.cast, entry.finish, entry.source, entry.clip.name,
+                              entry.date, entry.kind]).lower()[:2000]
 
 
 def entries() -> list[LibraryEntry]:
@@ -355,6 +384,9 @@ def _on_load(*_args) -> None:
 
 @persistent
 def _before_save(*_args) -> None:
+    manager = addon.manager_if_running()
+    if manager is not None:
+        manager.writes.wait()  # clips remembered so far are in the file that may be carried over
     _saving["old"] = library_path()
 
 

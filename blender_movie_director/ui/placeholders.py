@@ -7,6 +7,12 @@ started, the clip is placed in the edited slot and retimed to it (sequencer.remo
 the slot back). Moving a placeholder only moves where the clip lands. A new length counts once it
 has held still for a moment (not while the user is still dragging the handle), and the placeholder
 strip itself is kept: only the job it stands for changes.
+
+The tick calls `watch` every poll interval; looking through every strip of the timeline each time
+costs more than the rest of an idle tick. So it first asks Blender only for each running job's own
+placeholder by name (a hashed lookup): while each is still there, with the length it had, nothing
+the watch cares about changed and it returns. (Blender's depsgraph and undo handlers are no such
+signal: the bpy module never calls them, and a script's edits do not always reach them.)
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ SETTLE_SECONDS = 0.5  # a trimmed length counts once it stayed the same this lon
 _seen: dict[str, str] = {}  # job id -> scene of a placeholder seen on the timeline while its job runs
 _reasked: set[str] = set()  # old job ids whose placeholder was given to a new job
 _lengths: dict[str, tuple[int, float]] = {}  # job id -> (placeholder length, since when)
+# job id -> (scene, strip name, length) at the last full look; no name: it had no placeholder (another
+# project's job, one queued without one), and a job never gets one later (a .blend opened starts afresh)
+_as_seen: dict[str, tuple[str, str, int]] = {}
 
 
 def watch(manager: JobManager) -> None:
@@ -37,8 +46,16 @@ def watch(manager: JobManager) -> None:
     active = [r for r in running if r.id not in _reasked]
     if not active:
         _seen.clear()
+        _as_seen.clear()
+        return
+    if not _lengths and _unchanged(active):
         return
     on_timeline = _placeholders({r.slot.scene for r in active})
+    _as_seen.clear()
+    for record in active:
+        strip = on_timeline.get(record.id)
+        _as_seen[record.id] = ((record.slot.scene, strip.name, int(strip.frame_final_duration)) if strip is not None
+                               else (record.slot.scene, "", 0))
     for record in active:
         scene = bpy.data.scenes.get(record.slot.scene)
         strip = on_timeline.get(record.id)
@@ -60,7 +77,27 @@ def watch(manager: JobManager) -> None:
             _reask(manager, scene, record, strip)
 
 
+def _unchanged(active: list) -> bool:
+    """Every running job's placeholder is where the last full look found it, with the same length."""
+    if len(active) != len(_as_seen):
+        return False
+    for record in active:
+        seen = _as_seen.get(record.id)
+        if seen is None:
+            return False  # a new job
+        if not seen[1]:
+            continue
+        scene = bpy.data.scenes.get(seen[0])
+        editor = scene.sequence_editor if scene is not None else None
+        strip = compat.all_strips(editor).get(seen[1]) if editor is not None else None
+        if (strip is None or strip.get("bmd_job_id") != record.id or not strip.get("bmd_placeholder")
+                or int(strip.frame_final_duration) != seen[2]):
+            return False
+    return True
+
+
 def forget() -> None:
+    _as_seen.clear()
     _seen.clear()
     _reasked.clear()
     _lengths.clear()

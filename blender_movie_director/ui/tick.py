@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import bpy
 from bpy.app.handlers import persistent
 
-from ..common.enums import JobState
+from ..common.enums import JobState, Phase
 from ..common.errors import PlacementError
 from . import addon, library, placeholders, projects, sequencer
 
@@ -23,7 +23,12 @@ _placed: set[str] = set()
 _waiting: dict[str, JobRecord] = {}  # succeeded, not yet placed (Blender was busy)
 _placement_errors: dict[str, str] = {}
 _busy_flags: set[str] = set()
+_finishing: set[str] = set()  # jobs whose clip is about to arrive
 TICK_SECONDS: list[float] = []  # main-thread cost of each tick, for the benchmark and the note
+# Blender's timer cannot be woken from the worker: while a clip is about to arrive the tick runs this
+# often, so that it lands within this of its arrival rather than up to a whole poll interval later
+FINISHING_TICK = 0.05
+_ARRIVING = (Phase.DECODING, Phase.SAVING, Phase.DOWNLOADING, Phase.DONE)
 
 
 def tick() -> float | None:
@@ -37,7 +42,7 @@ def tick() -> float | None:
     for event in manager.drain():
         redraw = True
         if isinstance(event, JobChanged):
-            _on_job(event.record)
+            _on_job(event.record, manager.poll_interval)
         elif isinstance(event, ServerChanged):
             from . import properties
 
@@ -52,10 +57,25 @@ def tick() -> float | None:
         _redraw()
     TICK_SECONDS.append(time.perf_counter() - started)
     del TICK_SECONDS[:-2000]
-    return manager.poll_interval
+    return min(FINISHING_TICK, manager.poll_interval) if _finishing else manager.poll_interval
 
 
-def _on_job(record: JobRecord) -> None:
+def _about_to_finish(record: JobRecord, poll_interval: float) -> bool:
+    """Its denoising ends within two poll intervals (or it ended): the clip is coming."""
+    status = record.status
+    if status is None or record.state.is_terminal:
+        return False
+    if status.phase in _ARRIVING:
+        return True
+    if status.phase is not Phase.INFERENCE or not status.total_steps:
+        return False
+    if status.eta_seconds is not None:
+        return status.eta_seconds <= 2 * poll_interval
+    return status.step >= status.total_steps - 1
+
+
+def _on_job(record: JobRecord, poll_interval: float) -> None:
+    (_finishing.add if _about_to_finish(record, poll_interval) else _finishing.discard)(record.id)
     if record.id in _placed or record.placed or not projects.is_current(record):  # another .blend's job
         return
     if record.state is JobState.SUCCEEDED:
@@ -116,6 +136,7 @@ def reset() -> None:
     placeholders.forget()
     _placed.clear()
     _waiting.clear()
+    _finishing.clear()
     _placement_errors.clear()
     TICK_SECONDS.clear()
 

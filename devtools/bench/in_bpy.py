@@ -33,7 +33,7 @@ from devtools.bench.sockets import main_thread_socket_calls
 from devtools.blender import enable_addon
 
 JOBS = 4
-OTHER_STRIPS = 50  # a timeline with some work on it already: the tick looks at every strip while jobs run
+OTHER_STRIPS = 50  # a timeline with some work on it already (the tick looks through it when a placeholder changed)
 STEPS = 20
 
 

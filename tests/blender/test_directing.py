@@ -468,6 +468,31 @@ def test_deleting_a_placeholder_cancels_its_job_and_frees_the_server(addon, scen
         wait_until(lambda: not client.server_status().busy, 5, "the server to let go of the cancelled job")
 
 
+def test_the_tick_looks_through_the_timeline_only_when_a_placeholder_changed(addon, scene, drive, monkeypatch) -> None:
+    scripting = import_module(f"{addon.__name__}.ui.scripting")
+    watching = addon.ui.placeholders
+    for n in range(30):  # other work on the timeline
+        addon.ui.compat.new_effect(scene.sequence_editor_create(), f"other {n}", "COLOR", 10 + n % 3, 400 + 20 * n, 10)
+    record = scripting.queue_job("a long take", model="t2v_1.3B", frames=17, frame=1, channel=2,
+                                 num_inference_steps=200, resolution=SIZE, simulation={"step_seconds": 0.05})
+    manager = addon.ui.addon.manager()
+    drive(lambda: manager.get(record.id).state.value == "running")
+    looks: list[int] = []
+    full_look = watching._placeholders
+    monkeypatch.setattr(watching, "_placeholders", lambda names: looks.append(1) or full_look(names))
+    for _ in range(20):
+        addon.ui.tick.tick()
+    assert looks == [], "the tick looked through every strip although no placeholder changed"
+    (placeholder,) = placeholders(scene)
+    placeholder.name = "renamed by the user"  # found again by a full look; the job goes on
+    for _ in range(3):
+        addon.ui.tick.tick()
+    assert len(looks) == 1 and manager.get(record.id).state.value == "running"
+    collection(scene).remove(placeholders(scene)[0])  # deleted: its job is cancelled
+    drive(lambda: manager.get(record.id).state.is_terminal, timeout=15)
+    assert manager.get(record.id).state.value == "cancelled"
+
+
 def test_trimming_a_placeholder_before_its_job_starts_asks_again(addon, scene, drive, done) -> None:
     scripting = import_module(f"{addon.__name__}.ui.scripting")
     manager = addon.ui.addon.manager()

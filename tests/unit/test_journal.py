@@ -110,12 +110,13 @@ def test_one_bad_record_is_set_aside_and_the_others_survive(tmp_path: Path) -> N
     assert kept["unreadable"] == [{"id": "broken", "state": "??"}] and [j["id"] for j in kept["jobs"]] == ["done1"]
 
 
-def test_placement_is_written_at_once_and_saved_placements_never_repeat(tmp_path: Path) -> None:
+def test_placement_is_written_soon_and_saved_placements_never_repeat(tmp_path: Path) -> None:
     path = tmp_path / "a.journal.json"
     journal.write(path, [record(tmp_path, "done1", JobState.SUCCEEDED)])
-    manager = JobManager("http://127.0.0.1:9")  # never started: the main thread writes these itself
+    manager = JobManager("http://127.0.0.1:9")  # never started: its writer thread writes these
     (loaded,) = manager.load_journal(path)
     manager.mark_placed(loaded.id)
+    manager.writes.wait()
     assert journal.read(path).records[0].placed and not journal.read(path).records[0].placement_saved
     manager.mark_saved(path)
     assert journal.read(path).records[0].placement_saved
