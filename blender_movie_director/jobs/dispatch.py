@@ -31,6 +31,7 @@ from . import journal
 from .manager import DEFAULT_SERVER_WAIT, JobManager, with_concrete_seed
 from .records import Event, JobChanged, JobRecord, ServerChanged, ServerInfo, Slot
 from .server_pool import ServerEntry, ServerLoad, choose, nobody_has, normalise_url
+from .write_behind import WriteBehind
 
 PROBE_DOWN_SECONDS = 2.0  # how often a server that stopped answering is tried again
 NOT_STARTED = (JobState.SUBMITTING, JobState.QUEUED)
@@ -63,11 +64,12 @@ class ServerPool:
             raise ValueError("a server pool needs at least one server")
         self.poll_interval = poll_interval
         self.connect_grace = connect_grace
+        self.writes = WriteBehind()  # one writer for all: a clip's library entry and its placed flag in order
         self._managers: dict[str, JobManager] = {}
         for entry in servers:
             self._managers[entry.key] = JobManager(entry.url, poll_interval=poll_interval,
                                                    stall_seconds=stall_seconds, connect_grace=connect_grace,
-                                                   client_factory=client_factory)
+                                                   client_factory=client_factory, writes=self.writes)
         self._order = list(self._managers)
         self._lock = threading.RLock()
         self._jobs: dict[str, _PoolJob] = {}

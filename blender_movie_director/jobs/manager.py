@@ -90,7 +90,8 @@ class JobManager:
 
     def __init__(self, url: str, *, poll_interval: float = 0.25, stall_seconds: float | None = None,
                  connect_grace: float = DEFAULT_SERVER_WAIT,
-                 client_factory: Callable[[str], Wan2GPClient] | None = None) -> None:
+                 client_factory: Callable[[str], Wan2GPClient] | None = None,
+                 writes: WriteBehind | None = None) -> None:
         self.url = url
         self.poll_interval = poll_interval
         self.stall_seconds = stall_seconds  # None: GenerationJob's default
@@ -118,7 +119,8 @@ class JobManager:
         self._refusal: DirectorError | None = None  # the server answered but refused us (API, login, a bug)
         self.server = ServerInfo(url)
         self._journals = JournalBook()
-        self.writes = WriteBehind()  # the main thread's disk writes (ui/library.remember, mark_placed)
+        # the main thread's disk writes (ui/library.remember, mark_placed); a ServerPool's managers share one
+        self.writes = writes or WriteBehind()
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------ main-thread API (never blocks)
