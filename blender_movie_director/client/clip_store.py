@@ -32,12 +32,12 @@ def unsaved_clips() -> set[Path]:
 
 def remove_download_folder(folder: Path) -> None:
     """A client's download folder, but never a clip that could be saved nowhere else."""
-    keep = {p for p in unsaved_clips() if _under(p, folder)}
+    keep = {p for p in unsaved_clips() if Path(p).is_relative_to(folder)}
     if not keep:
         shutil.rmtree(folder, ignore_errors=True)
         return
     for path in sorted(Path(folder).rglob("*"), reverse=True):
-        if path in keep or any(_under(k, path) for k in keep):
+        if path in keep or any(Path(k).is_relative_to(path) for k in keep):
             continue
         try:
             path.rmdir() if path.is_dir() else path.unlink()
@@ -125,14 +125,6 @@ def _remove_half_copy(downloaded: Path, target: Path) -> None:
             target.unlink()
         except OSError:
             pass  # a read-only folder: there is no half copy in it either
-
-
-def _under(path: Path, folder: Path) -> bool:
-    try:
-        Path(path).relative_to(folder)
-    except ValueError:
-        return False
-    return True
 
 
 def _safe_name(name: str, suffix: str) -> str:

@@ -26,9 +26,10 @@ from ..common.errors import (
     ServerUnavailableError,
 )
 from ..common.messages import CancelReply, GenerateReply, JobResult, JobStatus
-from ..common.progress import decode_desc, inference_end, overall_progress
+from ..common.progress import overall_progress
 from ..common.settings import GenerationSettings
 from .clip_store import store_clip
+from .job_status import JobStatusTracker
 
 
 class JobServer(Protocol):
@@ -46,6 +47,9 @@ STALL_SECONDS = 15.0  # no word from the server this long: ask whether it is sti
 
 
 class GenerationJob:
+    """One job sent to the server: waits for it (and for a server that went silent), cancels it on the
+    server, keeps its clip. Reading its progress is JobStatusTracker's job."""
+
     def __init__(self, client: JobServer, job_id: str, settings: GenerationSettings, gradio_job: Any,
                  output_dir: Path) -> None:
         self.id = job_id
@@ -58,14 +62,13 @@ class GenerationJob:
         self._cancel_requested = False
         self._cancel_settled = False  # the server has been told, and let go of a running job
         self._final: JobResult | DirectorError | None = None
-        self._last = JobStatus(job_id=job_id, state=JobState.SUBMITTING)
-        self._denoising_from: tuple[float, float] | None = None  # (progress, time) of the first step seen
+        self._progress = JobStatusTracker(job_id)  # gradio's updates read as JobStatus
         self.stall_seconds = STALL_SECONDS
         self._heard: tuple[Any, float] = (None, time.monotonic())  # last server update, when it changed
         self._probed_at = 0.0
 
     def __repr__(self) -> str:
-        return f"<GenerationJob {self.id} {self.settings.model_type} {self._last.state.value}>"
+        return f"<GenerationJob {self.id} {self.settings.model_type} {self._progress.last.state.value}>"
 
     # ------------------------------------------------------------ status
 
@@ -80,73 +83,25 @@ class GenerationJob:
         """The latest known state, without waiting on the network."""
         final = self._final  # a plain read: status() must never wait behind result()
         if isinstance(final, JobResult):
-            return self._update(JobState.SUCCEEDED, progress=1.0, phase=Phase.DONE)
+            return self._progress.update(JobState.SUCCEEDED, progress=1.0, phase=Phase.DONE)
         if isinstance(final, JobCancelledError):
-            return self._update(JobState.CANCELLED, message=final.message)
+            return self._progress.update(JobState.CANCELLED, message=final.message)
         if isinstance(final, DirectorError):
-            return self._update(JobState.FAILED, message=str(final))
+            return self._progress.update(JobState.FAILED, message=str(final))
         if self._cancel_settled and not self._gradio_job.done():
-            return self._update(JobState.CANCELLED, message="The job was cancelled")
+            return self._progress.update(JobState.CANCELLED, message="The job was cancelled")
         if self._gradio_job.done():
             if self._cancel_requested:
-                return self._update(JobState.CANCELLED, message="The job was cancelled")
+                return self._progress.update(JobState.CANCELLED, message="The job was cancelled")
             failure = _error_of(self._gradio_job)
             if failure is not None:  # ended with an error: never "downloading"
                 error = self._failure(failure)
-                return self._update(JobState.CANCELLED if isinstance(error, JobCancelledError) else JobState.FAILED,
+                return self._progress.update(JobState.CANCELLED if isinstance(error, JobCancelledError) else JobState.FAILED,
                                     message=str(error))
-            return self._update(JobState.DOWNLOADING, progress=overall_progress(Phase.DOWNLOADING),
+            return self._progress.update(JobState.DOWNLOADING, progress=overall_progress(Phase.DOWNLOADING),
                                 phase=Phase.DOWNLOADING)
-        return self._from_gradio(self._gradio_job.status())
+        return self._progress.from_gradio(self._gradio_job.status())
 
-    def _from_gradio(self, update: Any) -> JobStatus:
-        code = getattr(update.code, "name", str(update.code))
-        if code in ("IN_QUEUE", "QUEUE_FULL"):
-            return self._update(JobState.QUEUED, phase=Phase.QUEUED, queue_rank=update.rank,
-                                queue_size=update.queue_size, eta_seconds=update.eta,
-                                message="the server's queue is full" if code == "QUEUE_FULL" else "")
-        if code == "CANCELLED":
-            return self._update(JobState.CANCELLED)
-        if code in ("PROGRESS", "PROCESSING", "ITERATING"):
-            units = update.progress_data or []
-            if units:
-                return self._from_progress_unit(units[-1])
-            if self._last.state is JobState.RUNNING:
-                return self._last
-            return self._update(JobState.RUNNING, phase=Phase.LOADING_MODEL)
-        return self._last  # STARTING, SENDING_DATA, LOG...: nothing new to say
-
-    def _from_progress_unit(self, unit: Any) -> JobStatus:
-        decoded, stage = decode_desc(unit.desc)  # "inference pass 2/2": the step count started again
-        phase = decoded or Phase.INFERENCE
-        if phase is Phase.QUEUED:  # waiting for the GPU lock behind a cancelled job
-            return self._update(JobState.QUEUED, phase=phase, queue_rank=0, queue_size=1)
-        if unit.index is not None and unit.length:
-            step, total = int(unit.index), int(unit.length)
-            progress = overall_progress(Phase.INFERENCE, step, total, stage)
-            return self._update(JobState.RUNNING, phase=Phase.INFERENCE, step=step, total_steps=total,
-                                progress=progress, eta_seconds=self._eta(max(progress, self._last.progress)),
-                                stage=stage.label if stage else "")
-        return self._update(JobState.RUNNING, phase=phase, progress=overall_progress(phase),
-                            step=self._last.step, total_steps=self._last.total_steps, stage=self._last.stage)
-
-    def _eta(self, progress: float) -> float | None:
-        """Seconds until denoising ends, every pass and window of it, at the pace seen so far."""
-        now = time.monotonic()
-        if self._denoising_from is None:
-            self._denoising_from = (progress, now)
-            return None
-        first, since = self._denoising_from
-        if progress <= first:
-            return self._last.eta_seconds
-        return (now - since) / (progress - first) * max(0.0, inference_end() - progress)
-
-    def _update(self, state: JobState, **fields: Any) -> JobStatus:
-        fields.setdefault("progress", self._last.progress if state is JobState.RUNNING else 0.0)
-        if state is JobState.RUNNING and self._last.state is JobState.RUNNING:
-            fields["progress"] = max(fields["progress"], self._last.progress)  # a bar never goes back
-        self._last = JobStatus(job_id=self.id, state=state, **fields)
-        return self._last
 
     def when_done(self, callback: Callable[[], None]) -> None:
         """Call `callback` (on a client thread, or at once) when the server's side of the job ends, with

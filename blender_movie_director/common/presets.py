@@ -21,6 +21,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from .enums import RESOLUTIONS
 from .errors import InvalidSettingsError
+from .numbered_names import first_free
 from .wire_model import WireModel
 
 PLACEHOLDER = "{prompt}"
@@ -187,12 +188,7 @@ def unique_name(wanted: str, taken: Iterable[str]) -> str:
     """`wanted`, or `wanted 2`, `wanted 3` … when that name is taken (shipped names included)."""
     names = set(taken) | BUILTIN_NAMES
     base = " ".join(wanted.split())[:MAX_NAME_CHARS - 4] or "Look"
-    if base not in names:
-        return base
-    n = 2
-    while f"{base} {n}" in names:
-        n += 1
-    return f"{base} {n}"
+    return first_free(base, names)
 
 
 def presets_to_json(presets: Iterable[StylePreset]) -> str:

@@ -8,12 +8,11 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from . import hints
-from .enums import MediaInput, OutputKind
+from .enums import MediaInput
 from .errors import InvalidSettingsError
 from .extra_settings import check_extra_values
 from .finishing import FinishSpec
-from .model_info import ModelInfo
+from .model_fit import ModelFit
 from .presets import PresetUse
 from .wire_model import WireModel
 
@@ -30,8 +29,9 @@ MAX_CAST = 16
 _MEDIA_FIELDS = tuple(m.value for m in MediaInput)
 
 
-class GenerationSettings(WireModel):
-    """What to generate. Field names are Wan2GP's settings keys; None means the model's default."""
+class GenerationSettings(ModelFit, WireModel):
+    """What to generate. Field names are Wan2GP's settings keys; None means the model's default.
+    Checked field by field here; against a model's rules by resolved_for (ModelFit, model_fit.py)."""
 
     model_type: str = Field(min_length=1, max_length=200)
     prompt: str
@@ -193,85 +193,6 @@ class GenerationSettings(WireModel):
         if self.finish is not None and self.finish.source is not None:
             update["finish"] = self.finish.model_copy(update={"source": None})
         return self.model_copy(update=update)
-
-    def resolved_for(self, model: ModelInfo) -> GenerationSettings:
-        """Check these settings against the model's rules and fill in its defaults.
-
-        Raises InvalidSettingsError naming the field, before anything is sent.
-        """
-        if self.model_type != model.id:
-            raise InvalidSettingsError("model_type", f"settings are for '{self.model_type}', not '{model.id}'")
-        if self.finish is not None:
-            raise InvalidSettingsError("finish", "a finishing job is not a generation: it goes to /finish",
-                                       hint="submit it with Wan2GPClient.submit(), which sends it there")
-        self._check_media(model)
-        if model.output is OutputKind.AUDIO:
-            if self.video_length is not None:
-                raise InvalidSettingsError("video_length", f"{model.id} makes sound: set duration_seconds, not frames")
-            return self.model_copy(update={
-                "resolution": None, "video_length": None,
-                "duration_seconds": model.default_seconds if self.duration_seconds is None else self.duration_seconds,
-                "num_inference_steps": self.num_inference_steps or model.default_steps,
-                "guidance_scale": model.default_guidance_scale if self.guidance_scale is None else self.guidance_scale,
-                "flow_shift": model.default_flow_shift if self.flow_shift is None else self.flow_shift,
-            })
-        resolution = self.resolution or model.default_resolution
-        if resolution not in model.resolutions:
-            raise InvalidSettingsError(
-                "resolution",
-                f"{model.id} does not offer {resolution}",
-                hint=f"pick one of {', '.join(model.resolutions[-8:])} … (or leave it empty for {model.default_resolution})",
-            )
-        frames = self.video_length if self.video_length is not None else model.default_frames
-        if model.output is OutputKind.IMAGE:
-            if frames != 1 and self.video_length is not None:
-                raise InvalidSettingsError("video_length", f"{model.id} makes still images: use 1 frame")
-            frames = 1
-        elif not model.is_valid_frame_count(frames):
-            if frames > model.frames_limit:
-                message = f"{frames} frames is beyond {model.id}'s limit of {model.frames_limit}"
-            elif frames < model.frames_minimum:
-                message = f"{frames} frames is below {model.id}'s minimum of {model.frames_minimum}"
-            else:
-                message = f"{frames} frames is off {model.id}'s frame grid ({model.frame_grid})"
-            raise InvalidSettingsError(
-                "video_length", message, hint=f"use {model.snap_frames(frames)} frames"
-            )
-        if self.duration_seconds is not None:
-            raise InvalidSettingsError("duration_seconds", f"{model.id} makes pictures: set video_length (frames)")
-        return self.model_copy(
-            update={
-                "resolution": resolution,
-                "video_length": frames,
-                "num_inference_steps": self.num_inference_steps or model.default_steps,
-                "guidance_scale": model.default_guidance_scale if self.guidance_scale is None else self.guidance_scale,
-                "flow_shift": model.default_flow_shift if self.flow_shift is None else self.flow_shift,
-            }
-        )
-
-    def _check_media(self, model: ModelInfo) -> None:
-        """What the model needs is there (named, with where to get it), and it takes everything given."""
-        if self.image_refs_more and self.image_refs is None:
-            raise InvalidSettingsError("image_refs_more", "more reference images need a first one in image_refs")
-        if (self.cast or self.image_refs_more) and not model.accepts(MediaInput.IMAGE_REFS):
-            who = f"the cast ({', '.join(self.cast)})" if self.cast else "reference images"
-            raise InvalidSettingsError(
-                "cast" if self.cast else "image_refs_more",
-                f"{model.id} does not take reference images, so {who} cannot be shown to it",
-                hint="pick a model that takes reference images (e.g. Lynx, Phantom, Stand-In, VACE, LTX-2), "
-                     "or take the cast out of the shot")
-        for media in model.required_inputs:
-            if getattr(self, media.value) is None:
-                raise InvalidSettingsError(media.value, f"{model.id} needs {media.label}",
-                                           hint=hints.input_hint(media))
-        for media in self.media():
-            if not model.accepts(media):
-                accepted = ", ".join(m.label for m in model.media_inputs) or "no media, only a prompt"
-                raise InvalidSettingsError(
-                    media.value,
-                    f"{model.id} does not take {media.label} (it takes {accepted})",
-                    hint=hints.hint("pick_model_for_input"),
-                )
 
     def to_wan2gp(self) -> dict[str, Any]:
         """The settings as Wan2GP's Export Settings JSON keys (media as path strings)."""

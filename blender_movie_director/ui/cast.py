@@ -13,7 +13,9 @@ import bpy
 from bpy.props import CollectionProperty, IntProperty, StringProperty
 from bpy_extras.io_utils import ImportHelper
 
+from ..common.numbered_names import first_free
 from . import compat
+from .list_editing import remove_active_operator
 
 
 def _member(context, index: int = -1):
@@ -28,7 +30,7 @@ def add_member(scene: bpy.types.Scene, name: str, images: list[str] = (), lora: 
     look = scene.movie_director_look
     member = look.cast.add()
     taken = {m.name for m in look.cast if m != member}
-    member.name = _free_name(name.strip() or "Character", taken)
+    member.name = first_free(name.strip() or "Character", taken)
     for path in images:
         member.images.add().filepath = str(path)
     member.lora, member.lora_multiplier, member.in_shot = lora, lora_multiplier, in_shot
@@ -36,13 +38,10 @@ def add_member(scene: bpy.types.Scene, name: str, images: list[str] = (), lora: 
     return member
 
 
-def _free_name(name: str, taken: set[str]) -> str:
-    if name not in taken:
-        return name
-    n = 2
-    while f"{name} {n}" in taken:
-        n += 1
-    return f"{name} {n}"
+def _add_image(member, path: str) -> None:
+    """A reference image (relative to the .blend once it is saved), made the active one."""
+    member.images.add().filepath = bpy.path.relpath(path) if bpy.data.filepath else path
+    member.image_index = len(member.images) - 1
 
 
 class MOVIE_DIRECTOR_OT_add_cast_member(bpy.types.Operator):
@@ -59,19 +58,10 @@ class MOVIE_DIRECTOR_OT_add_cast_member(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class MOVIE_DIRECTOR_OT_remove_cast_member(bpy.types.Operator):
-    """Remove the selected member from the cast (clips made with them stay)"""
-
-    bl_idname = "movie_director.remove_cast_member"
-    bl_label = "Remove Cast Member"
-    bl_options = {"REGISTER", "UNDO", "INTERNAL"}
-
-    def execute(self, context) -> set[str]:
-        look = context.scene.movie_director_look
-        if 0 <= look.cast_index < len(look.cast):
-            look.cast.remove(look.cast_index)
-            look.cast_index = max(0, look.cast_index - 1)
-        return {"FINISHED"}
+MOVIE_DIRECTOR_OT_remove_cast_member = remove_active_operator(
+    "MOVIE_DIRECTOR_OT_remove_cast_member", "movie_director.remove_cast_member", "Remove Cast Member",
+    "Remove the selected member from the cast (clips made with them stay)",
+    lambda context: context.scene.movie_director_look, "cast", "cast_index")
 
 
 class MOVIE_DIRECTOR_OT_add_cast_images(bpy.types.Operator, ImportHelper):
@@ -94,9 +84,7 @@ class MOVIE_DIRECTOR_OT_add_cast_images(bpy.types.Operator, ImportHelper):
         names = [f.name for f in self.files if f.name] or [Path(self.filepath).name]
         folder = self.directory or str(Path(self.filepath).parent)
         for name in names:
-            path = os.path.join(folder, name)
-            member.images.add().filepath = bpy.path.relpath(path) if bpy.data.filepath else path
-        member.image_index = len(member.images) - 1
+            _add_image(member, os.path.join(folder, name))
         return {"FINISHED"}
 
 
@@ -116,25 +104,13 @@ class MOVIE_DIRECTOR_OT_cast_image_from_strip(bpy.types.Operator):
         strip = compat.active_strip(context)
         element = strip.strip_elem_from_frame(context.scene.frame_current) or strip.elements[0]
         path = os.path.join(bpy.path.abspath(strip.directory), element.filename)
-        member = _member(context)
-        member.images.add().filepath = bpy.path.relpath(path) if bpy.data.filepath else path
-        member.image_index = len(member.images) - 1
+        _add_image(_member(context), path)
         return {"FINISHED"}
 
 
-class MOVIE_DIRECTOR_OT_remove_cast_image(bpy.types.Operator):
-    """Remove the selected reference image from the member"""
-
-    bl_idname = "movie_director.remove_cast_image"
-    bl_label = "Remove Reference Image"
-    bl_options = {"REGISTER", "UNDO", "INTERNAL"}
-
-    def execute(self, context) -> set[str]:
-        member = _member(context)
-        if member is not None and 0 <= member.image_index < len(member.images):
-            member.images.remove(member.image_index)
-            member.image_index = max(0, member.image_index - 1)
-        return {"FINISHED"}
+MOVIE_DIRECTOR_OT_remove_cast_image = remove_active_operator(
+    "MOVIE_DIRECTOR_OT_remove_cast_image", "movie_director.remove_cast_image", "Remove Reference Image",
+    "Remove the selected reference image from the member", _member, "images", "image_index")
 
 
 class MOVIE_DIRECTOR_UL_cast(bpy.types.UIList):

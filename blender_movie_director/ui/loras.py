@@ -11,6 +11,7 @@ from bpy.props import StringProperty
 
 from ..common.errors import InvalidSettingsError
 from . import addon, identity
+from .list_editing import remove_active_operator
 
 if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (ui/__init__.py)
     from ..client.wan2gp_client import Wan2GPClient
@@ -108,19 +109,9 @@ class MOVIE_DIRECTOR_OT_add_lora(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class MOVIE_DIRECTOR_OT_remove_lora(bpy.types.Operator):
-    """Stop using the selected LoRA"""
-
-    bl_idname = "movie_director.remove_lora"
-    bl_label = "Remove LoRA"
-    bl_options = {"REGISTER", "UNDO", "INTERNAL"}
-
-    def execute(self, context) -> set[str]:
-        look = context.scene.movie_director_look
-        if 0 <= look.lora_index < len(look.loras):
-            look.loras.remove(look.lora_index)
-            look.lora_index = max(0, look.lora_index - 1)
-        return {"FINISHED"}
+MOVIE_DIRECTOR_OT_remove_lora = remove_active_operator(
+    "MOVIE_DIRECTOR_OT_remove_lora", "movie_director.remove_lora", "Remove LoRA", "Stop using the selected LoRA",
+    lambda context: context.scene.movie_director_look, "loras", "lora_index")
 
 
 class MOVIE_DIRECTOR_UL_loras(bpy.types.UIList):

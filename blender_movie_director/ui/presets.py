@@ -138,6 +138,13 @@ class MOVIE_DIRECTOR_OT_preset_from_shot(bpy.types.Operator):
         return {"FINISHED"}
 
 
+def _repoint_shots(old: str, new: str) -> None:
+    """Every scene's look that uses the preset `old` follows it to `new` ("": the preset is gone)."""
+    for scene in bpy.data.scenes:
+        if scene.movie_director_look.preset == old:
+            scene.movie_director_look.preset = new
+
+
 class MOVIE_DIRECTOR_OT_rename_preset(bpy.types.Operator):
     """Rename the selected user preset (shots using it follow)"""
 
@@ -169,9 +176,7 @@ class MOVIE_DIRECTOR_OT_rename_preset(bpy.types.Operator):
         if wanted != item.name:
             wanted = unique_name(wanted, [p.name for p in stored() if p != item])
         old, item.name = item.name, wanted
-        for scene in bpy.data.scenes:
-            if scene.movie_director_look.preset == old:
-                scene.movie_director_look.preset = wanted
+        _repoint_shots(old, wanted)
         self.report({"INFO"}, f"Renamed '{old}' to '{wanted}'")
         return {"FINISHED"}
 
@@ -198,9 +203,7 @@ class MOVIE_DIRECTOR_OT_delete_preset(bpy.types.Operator):
             return {"CANCELLED"}
         prefs.user_presets.remove(index)
         prefs.preset_index = max(0, min(prefs.preset_index, len(prefs.user_presets) - 1))
-        for scene in bpy.data.scenes:
-            if scene.movie_director_look.preset == name:
-                scene.movie_director_look.preset = ""
+        _repoint_shots(name, "")
         self.report({"INFO"}, f"Deleted the preset '{name}'")
         return {"FINISHED"}
 

@@ -86,7 +86,7 @@ def link_relative(scene_name: str, names: list[str]) -> None:
     for name in names:
         strip = compat.all_strips(scene.sequence_editor).get(name)
         path = _file_of(strip) if strip is not None else None
-        if path is None or not _under(path, base):
+        if path is None or not Path(path).is_relative_to(base):
             continue
         _point(strip, "//" + os.path.relpath(path, base).replace(os.sep, "/"))
 
@@ -119,7 +119,7 @@ def before_save(filepath: str = "", *_args) -> None:
             path = moved[path]
         elif not first_save:
             continue  # a clip of the old project: Blender remaps its relative path itself
-        if not _under(path, new_base):
+        if not Path(path).is_relative_to(new_base):
             _point(strip, str(path))
             continue
         # a path relative to the folder the file is in now, which Blender's save turns into the right
@@ -222,14 +222,6 @@ def _point(strip, path: str) -> None:
         strip.elements[0].filename = name
     if "bmd_output" in strip:
         strip["bmd_output"] = path
-
-
-def _under(path: Path, folder: Path) -> bool:
-    try:
-        Path(path).relative_to(folder)
-    except ValueError:
-        return False
-    return True
 
 
 def _user_folder(name: str) -> Path:

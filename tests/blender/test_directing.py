@@ -556,3 +556,18 @@ def test_names_come_from_the_prompt_and_stay_unique(addon, scene, done) -> None:
     copy = collection(scene).new_effect(name=names[0], type="COLOR", channel=20, frame_start=1,
                                         **({"length": 5} if bpy.app.version >= (5, 0, 0) else {"frame_end": 6}))
     assert copy.name.startswith("A lighthouse· Waves at dusk")
+
+
+def test_a_shot_is_selected_and_given_its_model_and_one_gone_from_the_timeline_is_said_so(addon, scene) -> None:
+    first = text_strip(scene, "A gull over the harbour", 1, 1, 40)
+    second = text_strip(scene, "Boats at the quay", 1, 41, 40)
+    for strip in (first, second):
+        addon.ui.shots.make_shot(strip)
+    assert bpy.ops.movie_director.select_shot(uid=second.movie_director_shot.uid) == {"FINISHED"}
+    assert scene.sequence_editor.active_strip == second and scene.frame_current == 41
+    assert second.select and not first.select
+    assert bpy.ops.movie_director.shot_set_model(uid=first.movie_director_shot.uid, model="t2v_1.3B") == {"FINISHED"}
+    assert first.movie_director_shot.model == "t2v_1.3B"
+    for operator in (bpy.ops.movie_director.select_shot, bpy.ops.movie_director.shot_set_model):
+        with pytest.raises(RuntimeError, match="no longer on the timeline"):
+            operator(uid="no-such-shot")

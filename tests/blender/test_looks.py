@@ -327,3 +327,25 @@ def test_clips_made_before_the_first_save_stay_in_the_library(addon, scene, driv
     (entry,) = library.entries()
     assert entry.exists and entry.clip.parent == tmp_path / "movie_director"  # moved in with the project
     assert library.library_path() == tmp_path / "movie_director" / "first_save.library.json"
+
+
+def test_the_look_lists_remove_the_selected_item_and_select_the_one_before(addon, scene, tmp_path: Path) -> None:
+    look, cast = scene.movie_director_look, addon.ui.cast
+    cast.add_member(scene, "Anna", [str(tmp_path / "front.png"), str(tmp_path / "side.png")])
+    cast.add_member(scene, "Anna")  # a name taken: numbered
+    cast.add_member(scene, "Bob")
+    assert [m.name for m in look.cast] == ["Anna", "Anna 2", "Bob"]
+    look.cast_index = 1
+    assert bpy.ops.movie_director.remove_cast_member() == {"FINISHED"}
+    assert ([m.name for m in look.cast], look.cast_index) == (["Anna", "Bob"], 0)
+    anna = look.cast[0]
+    anna.image_index = 1
+    assert bpy.ops.movie_director.remove_cast_image() == {"FINISHED"}
+    assert ([Path(i.filepath).name for i in anna.images], anna.image_index) == (["front.png"], 0)
+    for name in ("film_grain.safetensors", "rainy_mood.safetensors"):
+        assert bpy.ops.movie_director.add_lora(name=name) == {"FINISHED"}
+    assert bpy.ops.movie_director.remove_lora() == {"FINISHED"}
+    assert [p.name for p in look.loras] == ["film_grain.safetensors"] and look.lora_index == 0
+    look.loras.clear()
+    look.cast.clear()
+    assert bpy.ops.movie_director.remove_lora() == {"FINISHED"}  # an empty list: nothing to remove, no error

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from blender_movie_director.client import wan2gp_client as client_module
+from blender_movie_director.client import connection as client_module
 from blender_movie_director.client.wan2gp_client import Wan2GPClient
 from blender_movie_director.common.errors import ServerUnavailableError
 

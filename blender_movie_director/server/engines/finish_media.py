@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .ffmpeg_pipe import pipe_frames
 from .render import ffmpeg_exe
 
 
@@ -49,26 +50,8 @@ def write_frames(path: Path, frames: Iterable[np.ndarray], width: int, height: i
     cmd += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "22", "-pix_fmt", "yuv420p",
             "-movflags", "+faststart+use_metadata_tags", "-metadata", f"comment={json.dumps(metadata, sort_keys=True)}",
             str(partial)]
-    process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert process.stdin is not None
-    count = 0
-    try:
-        for frame in frames:
-            if should_stop():
-                raise InterruptedError("finishing cancelled")
-            process.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
-            count += 1
-        process.stdin.close()
-        stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-        if process.wait() != 0:
-            raise RuntimeError(f"ffmpeg failed: {stderr.strip()[-500:]}")
-        os.replace(partial, path)
-    except BaseException:
-        process.kill()
-        process.wait()
-        partial.unlink(missing_ok=True)
-        raise
-    return count
+    return pipe_frames(cmd, (np.ascontiguousarray(frame, dtype=np.uint8).tobytes() for frame in frames), partial,
+                       path, should_stop=should_stop, stopped=lambda: InterruptedError("finishing cancelled"))
 
 
 def sound_recipe(prompt: str, seed: int) -> str:

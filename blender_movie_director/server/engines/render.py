@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .ffmpeg_pipe import pipe_frames
+
 
 def ffmpeg_exe() -> str:
     """The ffmpeg shipped inside the imageio-ffmpeg wheel, else one on PATH."""
@@ -139,23 +141,8 @@ def write_mp4(
     cmd += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "26", "-pix_fmt", "yuv420p",
             "-frames:v", str(painter.frames), "-movflags", "+faststart+use_metadata_tags",
             "-metadata", f"comment={json.dumps(metadata, sort_keys=True)}", str(partial)]
-    process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert process.stdin is not None
-    try:
-        for index in range(painter.frames):
-            if should_stop():
-                raise RenderCancelled()
-            process.stdin.write(painter.paint(index))
-        process.stdin.close()
-        stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-        if process.wait() != 0:
-            raise RuntimeError(f"ffmpeg failed: {stderr.strip()[-500:]}")
-        os.replace(partial, path)
-    except BaseException:
-        process.kill()
-        process.wait()
-        partial.unlink(missing_ok=True)
-        raise
+    pipe_frames(cmd, (painter.paint(index) for index in range(painter.frames)), partial, path,
+                should_stop=should_stop, stopped=RenderCancelled)
 
 
 def write_png(path: Path, painter: FramePainter, metadata: dict[str, Any]) -> None:

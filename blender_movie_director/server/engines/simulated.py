@@ -11,6 +11,7 @@ import os
 import platform
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,18 @@ SIMULATED_EXTRA_DEFAULTS: dict[str, Any] = {
     "sliding_window_discard_last_frames": 0, "sliding_window_color_correction_strength": 1, "model_mode": None,
     "mask_expand": 0, "remove_background_images_ref": 1, "motion_amplitude": 1.0, "perturbation_switch": 0,
 }
+
+
+@dataclass(frozen=True)
+class _Shot:
+    """One job's inputs, handed from rendering to writing."""
+
+    job: EngineJob
+    model: ModelInfo
+    settings: GenerationSettings
+    media: dict[MediaInput, Path]
+    output_dir: Path
+    options: SimulationOptions
 
 
 class SimulatedEngine(Engine):
@@ -91,19 +104,12 @@ class SimulatedEngine(Engine):
         model = self.model(settings.model_type)
 
         def work(job: EngineJob) -> EngineOutput:
-            return self._run(job, model, settings, media, output_dir, options)
+            return self._run(_Shot(job, model, settings, media, output_dir, options))
 
         return EngineJob(job_id, work).start()
 
-    def _run(
-        self,
-        job: EngineJob,
-        model: ModelInfo,
-        settings: GenerationSettings,
-        media: dict[MediaInput, Path],
-        output_dir: Path,
-        options: SimulationOptions,
-    ) -> EngineOutput:
+    def _run(self, shot: _Shot) -> EngineOutput:
+        job, model, settings, options = shot.job, shot.model, shot.settings, shot.options
         step_seconds = self.step_seconds if options.step_seconds is None else options.step_seconds
         seed = concrete_seed(settings)
         if self._warm_model != model.id:  # like Wan2GP, a model stays loaded between jobs
@@ -131,19 +137,10 @@ class SimulatedEngine(Engine):
                 job.progress_step(step, steps, stage)
         job.phase(Phase.DECODING)
         job.phase(Phase.SAVING)
-        return self._write(job, model, settings, media, output_dir, seed, options)
+        return self._write(shot, seed)
 
-    def _write(
-        self,
-        job: EngineJob,
-        model: ModelInfo,
-        settings: GenerationSettings,
-        media: dict[MediaInput, Path],
-        output_dir: Path,
-        seed: int,
-        options: SimulationOptions | None = None,
-    ) -> EngineOutput:
-        options = options or SimulationOptions()
+    def _write(self, shot: _Shot, seed: int) -> EngineOutput:
+        job, model, settings, media, output_dir = shot.job, shot.model, shot.settings, shot.media, shot.output_dir
         output_dir.mkdir(parents=True, exist_ok=True)
         metadata = {**settings.to_wan2gp(), "seed": seed, "engine": self.name.value,
                     "creation_timestamp": int(time.time())}
@@ -175,8 +172,8 @@ class SimulatedEngine(Engine):
             except RenderCancelled:
                 job.check_cancel()
                 raise
-            if options.pad_output_mb:
-                pad_mp4(path, options.pad_output_mb)
+            if shot.options.pad_output_mb:
+                pad_mp4(path, shot.options.pad_output_mb)
         return EngineOutput(path=path, seed=seed, frames=frames, fps=fps, width=settings.width,
                             height=settings.height, has_audio=model.audio_output and model.output is OutputKind.VIDEO)
 

@@ -17,6 +17,15 @@ def _shot(context: bpy.types.Context, uid: str):
     return strip
 
 
+def _shot_or_report(operator: bpy.types.Operator, context: bpy.types.Context, uid: str):
+    """The shot's strip, or None with the reason reported (it left the timeline)."""
+    try:
+        return _shot(context, uid)
+    except LookupError as error:
+        operator.report({"ERROR"}, str(error))
+        return None
+
+
 class MOVIE_DIRECTOR_OT_shots_from_text_strips(SceneOperator, bpy.types.Operator):
     """Make the selected text strips shots of the sequence (all text strips when none is selected)"""
 
@@ -151,10 +160,8 @@ class MOVIE_DIRECTOR_OT_shot_set_model(SceneOperator, bpy.types.Operator):
     model: bpy.props.EnumProperty(name="Model", items=_models)
 
     def execute(self, context: bpy.types.Context) -> set[str]:
-        try:
-            strip = _shot(context, self.uid)
-        except LookupError as error:
-            self.report({"ERROR"}, str(error))
+        strip = _shot_or_report(self, context, self.uid)
+        if strip is None:
             return {"CANCELLED"}
         strip.movie_director_shot.model = "" if self.model == _PANEL_MODEL else self.model
         return {"FINISHED"}
@@ -168,10 +175,8 @@ class MOVIE_DIRECTOR_OT_select_shot(SceneOperator, bpy.types.Operator):
     uid: StringProperty(options={"HIDDEN"})
 
     def execute(self, context: bpy.types.Context) -> set[str]:
-        try:
-            strip = _shot(context, self.uid)
-        except LookupError as error:
-            self.report({"ERROR"}, str(error))
+        strip = _shot_or_report(self, context, self.uid)
+        if strip is None:
             return {"CANCELLED"}
         for other in compat.all_strips(context.scene.sequence_editor):
             other.select = other == strip
