@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import bpy
 from bpy.app.handlers import persistent
@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (
 
 _entries: dict[str, LibraryEntry] = {}
 _previews: list = []  # one bpy.utils.previews collection, made on first use
-_saving: dict[str, Path] = {}
+_saving: dict[str, Any] = {}  # what save_pre saw, for save_post
 KINDS = [("ALL", "All", "Every clip, image and sound"), ("VIDEO", "Clips", "Movies only"),
          ("IMAGE", "Images", "Stills only"), ("SOUND", "Sounds", "Sounds only")]
 _ICONS = {"video": "FILE_MOVIE", "image": "IMAGE_DATA", "sound": "SOUND"}
@@ -388,17 +388,20 @@ def _before_save(*_args) -> None:
     if manager is not None:
         manager.writes.wait()  # clips remembered so far are in the file that may be carried over
     _saving["old"] = library_path()
+    _saving["unsaved"] = not bpy.data.filepath
 
 
 @persistent
 def _after_save(*_args) -> None:
     from ..common.library import ClipLibrary
 
-    old = _saving.pop("old", None)
+    old, unsaved = _saving.pop("old", None), _saving.pop("unsaved", False)
     new = library_path()
     if old is not None and old != new and old.is_file():  # saved for the first time, or as another file
         try:
             ClipLibrary(new).merge_from(old, folder=addon.output_dir())
+            if unsaved:  # the unsaved work moved into the project: the next new file starts with none of it
+                old.unlink()
         except OSError as exc:
             print(f"Movie Director: could not carry the library over to {new.name}: {exc}")
     refresh()

@@ -327,6 +327,10 @@ def test_clips_made_before_the_first_save_stay_in_the_library(addon, scene, driv
     (entry,) = library.entries()
     assert entry.exists and entry.clip.parent == tmp_path / "movie_director"  # moved in with the project
     assert library.library_path() == tmp_path / "movie_director" / "first_save.library.json"
+    bpy.ops.wm.read_homefile(use_empty=True)  # a new file in the same session, then its first save
+    assert library.refresh() == []
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "second.blend"))
+    assert library.entries() == []  # the first file's clips were carried over once, not into every new file
 
 
 def test_the_look_lists_remove_the_selected_item_and_select_the_one_before(addon, scene, tmp_path: Path) -> None:
