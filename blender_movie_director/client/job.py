@@ -19,6 +19,7 @@ from ..common import hints, protocol
 from ..common.enums import JobState, Phase
 from ..common.errors import (
     DirectorError,
+    DownloadCutError,
     GenerationFailedError,
     JobCancelledError,
     JobTimeoutError,
@@ -95,8 +96,7 @@ class GenerationJob:
                 error = self._failure(failure)
                 return self._update(JobState.CANCELLED if isinstance(error, JobCancelledError) else JobState.FAILED,
                                     message=str(error))
-            return self._update(JobState.DOWNLOADING, progress=overall_progress(Phase.DOWNLOADING),
-                                phase=Phase.DOWNLOADING)
+            return self._downloading()
         return self._from_gradio(self._gradio_job.status())
 
     def _from_gradio(self, update: Any) -> JobStatus:
@@ -107,6 +107,8 @@ class GenerationJob:
                                 message="the server's queue is full" if code == "QUEUE_FULL" else "")
         if code == "CANCELLED":
             return self._update(JobState.CANCELLED)
+        if code == "FINISHED" and update.success:  # the server is done: its clip is on the way
+            return self._downloading()
         if code in ("PROGRESS", "PROCESSING", "ITERATING"):
             units = update.progress_data or []
             if units:
@@ -129,6 +131,9 @@ class GenerationJob:
                                 stage=stage.label if stage else "")
         return self._update(JobState.RUNNING, phase=phase, progress=overall_progress(phase),
                             step=self._last.step, total_steps=self._last.total_steps, stage=self._last.stage)
+
+    def _downloading(self) -> JobStatus:
+        return self._update(JobState.DOWNLOADING, progress=overall_progress(Phase.DOWNLOADING), phase=Phase.DOWNLOADING)
 
     def _eta(self, progress: float) -> float | None:
         """Seconds until denoising ends, every pass and window of it, at the pace seen so far."""
@@ -178,10 +183,9 @@ class GenerationJob:
         self._probed_at = now
         if self._client.is_alive():
             return True
-        self._final = GenerationFailedError(
-            f"the server stopped answering after {now - self._heard[1]:.0f} s of silence (hung or paused)",
-            stage="transport", job_id=self.id,
-            hint=hints.hint("restart_server") + ", then Retry")
+        silence = f"the server stopped answering after {now - self._heard[1]:.0f} s of silence (hung or paused)"
+        self._final = DownloadCutError(self.id, silence) if self._finished_on_server() else GenerationFailedError(
+            silence, stage="transport", job_id=self.id, hint=hints.hint("restart_server") + ", then Retry")
         return False
 
     # ------------------------------------------------------------ result
@@ -222,6 +226,9 @@ class GenerationJob:
         if isinstance(exc, AppError):
             return protocol.decode_error(str(exc), self.id) or GenerationFailedError(
                 str(exc), stage="server", job_id=self.id)
+        if self._finished_on_server() and not self._cancel_requested:
+            # only the download broke: the clip waits on the server's result shelf for a fetch
+            return DownloadCutError(self.id, f"{type(exc).__name__}: {exc}"[:200])
         if _refused(exc):  # the server is gone (perhaps before the job arrived: ask it before sending again)
             return ServerUnavailableError(self._client.url, f"the connection was refused ({type(exc).__name__})")
         if isinstance(exc, (concurrent.futures.CancelledError, KeyError)):
@@ -233,6 +240,15 @@ class GenerationJob:
                 job_id=self.id, hint="the server stopped or crashed: check its log, restart it, then Retry")
         return GenerationFailedError(f"{type(exc).__name__}: {exc}", stage="transport", job_id=self.id,
                                      hint="check that the server is running, then Retry")
+
+    def _finished_on_server(self) -> bool:
+        """The server reported the job complete and successful (gradio downloads the clip after that)."""
+        communicator = getattr(self._gradio_job, "communicator", None)
+        if communicator is None:
+            return False
+        with communicator.lock:
+            latest = communicator.job.latest_status
+        return getattr(latest.code, "name", "") == "FINISHED" and bool(latest.success)
 
     def _store(self, outputs: Any) -> JobResult:
         try:

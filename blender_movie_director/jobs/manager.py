@@ -39,6 +39,7 @@ from ..client.wan2gp_client import Wan2GPClient, new_job_id
 from ..common.enums import JobState
 from ..common.errors import (
     DirectorError,
+    DownloadCutError,
     GenerationFailedError,
     JobCancelledError,
     JobGoneError,
@@ -646,7 +647,8 @@ class JobManager:
             self._mark_lost(job_id, resend=True, reason="the connection broke while it waited in the queue")
             self._update(job_id, state=JobState.QUEUED)
             return
-        if record.state is JobState.DOWNLOADING:  # it finished: the server keeps the clip for a fetch
+        if record.state is JobState.DOWNLOADING or isinstance(error, DownloadCutError):
+            # it finished: the server keeps the clip on its result shelf, fetched once it answers again
             self._mark_lost(job_id, resend=False, reason="the connection broke while its clip downloaded")
             return
         if isinstance(job, GenerationJob) and _alive(job):
