@@ -70,6 +70,61 @@ def test_a_hung_server_fails_the_job_within_a_bounded_time(fresh_server, tmp_pat
             os.kill(fresh_server.pid, signal.SIGCONT)
 
 
+HUNG_SCRIPT = """
+import sys, time
+from blender_movie_director.client.wan2gp_client import get_wan2gp_client
+
+with get_wan2gp_client(sys.argv[1], output_dir=sys.argv[2]) as client:
+    job = client.submit({"model_type": "t2v_1.3B", "prompt": "a hung server", "resolution": "448x256",
+                         "video_length": 17, "num_inference_steps": 200}, simulation={"step_seconds": 0.1})
+    while not job.done():
+        print("step", job.status().step or 0, flush=True)
+        time.sleep(0.2)
+    print("ended", job.status().state.value, flush=True)
+print("leaving", flush=True)
+"""
+
+
+def test_a_python_script_on_a_hung_server_exits(fresh_server, tmp_path: Path) -> None:
+    """The README's loop in a script of its own, against a server that hangs (SIGSTOP) mid-job: the loop
+    ends (the watchdog, ~15 s), and the interpreter exits too instead of waiting for ever on gradio's stream
+    reader thread: its reads give up STREAM_READ_SECONDS after the last byte (heartbeats come every 15 s)."""
+    import subprocess
+    import sys
+
+    from blender_movie_director.client.transport import STREAM_READ_SECONDS
+
+    bound = STREAM_READ_SECONDS + 20  # the read timeout, after the last byte (at the SIGSTOP), plus slack
+    child = subprocess.Popen([sys.executable, "-c", HUNG_SCRIPT, fresh_server.url, str(tmp_path / "clips")],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             cwd=Path(__file__).resolve().parents[2])
+    lines: list[str] = []
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:
+            lines.append(line.strip())
+            if line.startswith("step") and int(line.split()[1]) >= 3:
+                break
+        assert lines and lines[-1].startswith("step"), lines
+        os.kill(fresh_server.pid, signal.SIGSTOP)
+        stopped = time.monotonic()
+        try:
+            rest, _ = child.communicate(timeout=bound)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the script still runs {bound:g} s after the server hung: {lines[-3:]}")
+        elapsed = time.monotonic() - stopped
+        lines += rest.splitlines()
+        print(f"\nscript on a hung server: loop ended and the interpreter exited {elapsed:.1f} s after the SIGSTOP")
+        assert child.returncode == 0, lines[-20:]
+        # (gradio's reader prints the ReadTimeout's traceback as it gives up, after "leaving": noise, not a failure)
+        assert "ended failed" in lines and "leaving" in lines, lines[-20:]
+    finally:
+        os.kill(fresh_server.pid, signal.SIGCONT)
+        if child.poll() is None:
+            child.kill()
+            child.wait(10)
+
+
 def test_unwritable_output_folder_keeps_the_clip(fresh_server, tmp_path: Path) -> None:
     blocked = tmp_path / "not_a_folder"
     blocked.write_text("a file where the output folder should be")
