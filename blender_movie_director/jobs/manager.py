@@ -57,6 +57,7 @@ from . import journal
 from .defaults import DEFAULT_SERVER_WAIT
 from .journal_book import JournalBook
 from .reconnect import Reconnect
+from .recorded_servers import RecordedServers
 from .records import Event, JobChanged, JobRecord, ServerChanged, ServerInfo, Slot
 from .server_cancels import PendingCancel, ServerCancels
 
@@ -118,6 +119,7 @@ class JobManager:
         self._refusal: DirectorError | None = None  # the server answered but refused us (API, login, a bug)
         self.server = ServerInfo(url)
         self._journals = JournalBook()
+        self._recorded = RecordedServers(self._client_factory)  # jobs journalled on another server than self.url
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------ main-thread API (never blocks)
@@ -337,6 +339,7 @@ class JobManager:
             self._wake.wait(self.poll_interval)
             self._wake.clear()
         self._flush_journals()
+        self._recorded.close()
         if self._client is not None:
             self._client.close()
 
@@ -473,8 +476,9 @@ class JobManager:
                 threading.Thread(target=live.cancel, name=f"bmd-cancel-{job_id}", daemon=True).start()
 
     def _deliver_cancel(self, entry: PendingCancel) -> None:
-        client = self._client if (entry.server_url or self.url).rstrip("/") == self.url.rstrip("/") else None
-        if client is None or not client.connected or self._reconnect.is_down:
+        url = entry.server_url or self.url
+        client = self._client if _same(url, self.url) else self._recorded.client_for(url)
+        if client is None or not client.connected or (client is self._client and self._reconnect.is_down):
             raise ServerUnavailableError(entry.server_url, "not connected yet")
         client.cancel_job(entry.server_job_id)
 
@@ -606,9 +610,9 @@ class JobManager:
                 with self._lock:
                     self._to_check.pop(job_id, None)
                 continue
-            client = self._reachable_client()
             url = record.server_url or self.url
-            if client is None or url.rstrip("/") != self.url.rstrip("/"):
+            client = self._reachable_client() if _same(url, self.url) else self._recorded.client_for(url)
+            if client is None:
                 waited = time.monotonic() - check.since
                 if waited >= self.connect_grace:
                     with self._lock:
@@ -778,6 +782,10 @@ def _news(old: JobStatus, new: JobStatus) -> bool:
         return s.state, s.phase, s.step, s.total_steps, s.queue_rank, s.queue_size, round(s.progress, 3), s.message
 
     return key(old) != key(new)
+
+
+def _same(url: str, other: str) -> bool:
+    return url.rstrip("/") == other.rstrip("/")
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -413,6 +413,40 @@ def test_retry_fetches_the_attempt_the_server_finished_after_all(fresh_server, t
         second.stop()
 
 
+def test_a_job_journalled_on_another_server_is_asked_about_there(fresh_server, tmp_path: Path) -> None:
+    """Blender stopped while server A ran a job; the project is reopened with the Server URL now on server B:
+    the job is followed and fetched on A (where it runs), not left waiting for B nor rendered again."""
+    from tests.conftest import start_test_server
+
+    journal_file = tmp_path / "clips" / "film.journal.json"
+    first = JobManager(fresh_server.url, poll_interval=0.05)
+    settings = parse_settings({**SHOT, "prompt": "on server a", "num_inference_steps": 60}).resolved_for(
+        _model("t2v_1.3B"))
+    record = first.submit(settings, Slot(scene="Scene", channel=2, frame_start=1, frames=17), tmp_path / "clips",
+                          simulation={"step_seconds": 0.05}, project=journal_file)
+    wait_until(lambda: (first.get(record.id).status or JobStatus(job_id="", state=JobState.QUEUED)).step, 30,
+               "the job to run on server A")
+    first.stop()  # Blender closed mid-job
+    other = start_test_server(tmp_path / "b")
+    second = JobManager(other.url, poll_interval=0.05)
+    second.client_id = first.client_id  # the same add-on (it keeps its id in its user folder)
+    try:
+        (reopened,) = second.load_journal(journal_file)
+        assert reopened.server_url.rstrip("/") == fresh_server.url.rstrip("/")
+        elapsed = wait_until(lambda: second.get(record.id).state.is_terminal, 60, "the job to end",
+                             explain=lambda: _states(second, [record.id]))
+        done = second.get(record.id)
+        print(f"\njournalled on server A, reopened against server B → fetched from A {elapsed:.1f} s after reopening")
+        assert done.state is JobState.SUCCEEDED, f"{done.error} {done.waiting}"
+        assert done.result.seed == record.settings.seed and done.result.video_path.is_file()
+        assert done.server_job_id == record.server_job_id
+        rendered_on_a = [p for p in (tmp_path / "server_out").glob("*.mp4") if ".partial" not in p.name]
+        assert len(rendered_on_a) == 1 and list((tmp_path / "b" / "server_out").glob("*.mp4")) == []
+    finally:
+        second.stop()
+        other.stop()
+
+
 def _states(manager: JobManager, ids: list[str]) -> str:
     return "\n".join(f"{r.label[:14]:14} {r.state.value:11} {r.server_job_id} {r.waiting[:60]!r} {r.error[:60]!r}"
                      for r in (manager.get(i) for i in ids) if not r.state.is_terminal) + f"\nserver: {manager.server}"
