@@ -19,6 +19,7 @@ from ..common import hints, protocol
 from ..common.enums import JobState, Phase
 from ..common.errors import (
     DirectorError,
+    DownloadCutError,
     GenerationFailedError,
     JobCancelledError,
     JobTimeoutError,
@@ -26,7 +27,6 @@ from ..common.errors import (
     ServerUnavailableError,
 )
 from ..common.messages import CancelReply, GenerateReply, JobResult, JobStatus
-from ..common.progress import overall_progress
 from ..common.settings import GenerationSettings
 from .clip_store import store_clip
 from .job_status import JobStatusTracker
@@ -98,10 +98,8 @@ class GenerationJob:
                 error = self._failure(failure)
                 return self._progress.update(JobState.CANCELLED if isinstance(error, JobCancelledError) else JobState.FAILED,
                                     message=str(error))
-            return self._progress.update(JobState.DOWNLOADING, progress=overall_progress(Phase.DOWNLOADING),
-                                phase=Phase.DOWNLOADING)
+            return self._progress.downloading()
         return self._progress.from_gradio(self._gradio_job.status())
-
 
     def when_done(self, callback: Callable[[], None]) -> None:
         """Call `callback` (on a client thread, or at once) when the server's side of the job ends, with
@@ -133,10 +131,9 @@ class GenerationJob:
         self._probed_at = now
         if self._client.is_alive():
             return True
-        self._final = GenerationFailedError(
-            f"the server stopped answering after {now - self._heard[1]:.0f} s of silence (hung or paused)",
-            stage="transport", job_id=self.id,
-            hint=hints.hint("restart_server") + ", then Retry")
+        silence = f"the server stopped answering after {now - self._heard[1]:.0f} s of silence (hung or paused)"
+        self._final = DownloadCutError(self.id, silence) if self._finished_on_server() else GenerationFailedError(
+            silence, stage="transport", job_id=self.id, hint=hints.hint("restart_server") + ", then Retry")
         return False
 
     # ------------------------------------------------------------ result
@@ -177,6 +174,9 @@ class GenerationJob:
         if isinstance(exc, AppError):
             return protocol.decode_error(str(exc), self.id) or GenerationFailedError(
                 str(exc), stage="server", job_id=self.id)
+        if self._finished_on_server() and not self._cancel_requested:
+            # only the download broke: the clip waits on the server's result shelf for a fetch
+            return DownloadCutError(self.id, f"{type(exc).__name__}: {exc}"[:200])
         if _refused(exc):  # the server is gone (perhaps before the job arrived: ask it before sending again)
             return ServerUnavailableError(self._client.url, f"the connection was refused ({type(exc).__name__})")
         if isinstance(exc, (concurrent.futures.CancelledError, KeyError)):
@@ -188,6 +188,15 @@ class GenerationJob:
                 job_id=self.id, hint="the server stopped or crashed: check its log, restart it, then Retry")
         return GenerationFailedError(f"{type(exc).__name__}: {exc}", stage="transport", job_id=self.id,
                                      hint="check that the server is running, then Retry")
+
+    def _finished_on_server(self) -> bool:
+        """The server reported the job complete and successful (gradio downloads the clip after that)."""
+        communicator = getattr(self._gradio_job, "communicator", None)
+        if communicator is None:
+            return False
+        with communicator.lock:
+            latest = communicator.job.latest_status
+        return getattr(latest.code, "name", "") == "FINISHED" and bool(latest.success)
 
     def _store(self, outputs: Any) -> JobResult:
         try:

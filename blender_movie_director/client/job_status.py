@@ -27,6 +27,8 @@ class JobStatusTracker:
                                 message="the server's queue is full" if code == "QUEUE_FULL" else "")
         if code == "CANCELLED":
             return self.update(JobState.CANCELLED)
+        if code == "FINISHED" and update.success:  # the server is done: its clip is on the way
+            return self.downloading()
         if code in ("PROGRESS", "PROCESSING", "ITERATING"):
             units = update.progress_data or []
             if units:
@@ -35,6 +37,9 @@ class JobStatusTracker:
                 return self.last
             return self.update(JobState.RUNNING, phase=Phase.LOADING_MODEL)
         return self.last  # STARTING, SENDING_DATA, LOG...: nothing new to say
+
+    def downloading(self) -> JobStatus:
+        return self.update(JobState.DOWNLOADING, progress=overall_progress(Phase.DOWNLOADING), phase=Phase.DOWNLOADING)
 
     def from_progress_unit(self, unit: Any) -> JobStatus:
         decoded, stage = decode_desc(unit.desc)  # "inference pass 2/2": the step count started again

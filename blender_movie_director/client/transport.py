@@ -11,12 +11,15 @@ from typing import Any
 from ..common import hints
 from ..common.errors import LoginError, ServerUnavailableError
 
+STREAM_READ_SECONDS = 60.0  # gradio's queue stream is silent no longer than its 15 s heartbeat
+CONNECT_SECONDS = 10.0
+
 
 def probe(url: str, timeout: float, *, logged_in: bool = False) -> int:
     """A separate short request that tells 'nobody there' or 'hung' fast; returns the HTTP status.
 
-    A timeout on gradio's own HTTP client would also cut long job streams (gradio_client trap),
-    so the job connection gets none and this probe carries the deadline.
+    gradio's own requests only have a long read timeout (see open_gradio_client), which would not tell a
+    hung server within seconds: this probe carries the short deadline.
     """
     import httpx
 
@@ -75,13 +78,19 @@ def quick_status(url: str, timeout: float, headers: dict[str, str]) -> str | Non
 
 def open_gradio_client(url: str, download_dir: str, *, auth: tuple[str, str] | None,
                        headers: dict[str, str] | None) -> Any:
-    """gradio_client.Client with telemetry off and no chatter on stdout."""
+    """gradio_client.Client with telemetry off, no chatter on stdout, and a read timeout on its requests."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # the constructor flag alone does not stop it
+    import httpx
     from gradio_client import Client
 
+    # Without a read timeout, gradio's stream reader waits on a hung (paused) server for ever, and its
+    # executor thread is joined at interpreter exit: a script would never end. The queue's stream sends
+    # a heartbeat every 15 s however long a job is silent, so a read timeout of four missed heartbeats
+    # never cuts a live job. It is per read, not per request: a long job or a big download is not cut.
+    timeout = httpx.Timeout(STREAM_READ_SECONDS, connect=CONNECT_SECONDS)
     try:
         return Client(url, verbose=False, download_files=download_dir, auth=auth, headers=headers,
-                      analytics_enabled=False, ssl_verify=_verify(url))
+                      analytics_enabled=False, ssl_verify=_verify(url), httpx_kwargs={"timeout": timeout})
     except Exception as exc:  # gradio raises ValueError/httpx errors of many shapes here
         if auth is not None and "could not login" in str(exc).lower():
             raise LoginError(url, "The server refused this user and password", hint=hints.hint("wrong_login")) from None

@@ -4,7 +4,8 @@ act on (`message`) and what to do about it (`hint`), kept apart so the UI can sh
     DirectorError
     ├── TransportError                  the server cannot be reached, or the connection broke
     │   ├── ServerUnavailableError      nothing answers at the URL (or it hangs)
-    │   └── ConnectionLostError         a job's connection broke mid-job (also a GenerationFailedError)
+    │   ├── ConnectionLostError         a job's connection broke mid-job (also a GenerationFailedError)
+    │   └── DownloadCutError            the job finished on the server, its clip's download broke
     ├── ApiMismatchError                something answers, but not a compatible Director server
     ├── ServerReplyError                the server answered with something this client cannot read
     ├── LoginError                      the login is missing, wrong, or given to a server without one
@@ -191,6 +192,24 @@ class ConnectionLostError(GenerationFailedError, TransportError):
     @classmethod
     def from_dict(cls, data: dict[str, Any], job_id: str = "") -> DirectorError:
         return cls(str(data.get("message", "")), job_id=job_id, hint=str(data.get("hint", "")))
+
+
+class DownloadCutError(JobError, TransportError):
+    """The server finished the job (its clip is on the server's result shelf) but the download of the
+    clip broke: fetch it again from the shelf rather than fail or render it again."""
+
+    kind = "download_cut"
+
+    def __init__(self, job_id: str, reason: str = "") -> None:
+        self.reason = reason
+        super().__init__(
+            "The job finished on the server, but its clip's download was cut" + (f" ({reason})" if reason else ""),
+            job_id=job_id, hint="the server keeps finished clips for a while: fetch it again (job_result) once "
+                                "the server answers")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], job_id: str = "") -> DirectorError:
+        return cls(job_id, str(data.get("message", "")))
 
 
 class JobCancelledError(JobError):

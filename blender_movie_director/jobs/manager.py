@@ -39,6 +39,7 @@ from ..client.wan2gp_client import Wan2GPClient, new_job_id
 from ..common.enums import JobState
 from ..common.errors import (
     DirectorError,
+    DownloadCutError,
     GenerationFailedError,
     JobCancelledError,
     JobGoneError,
@@ -56,6 +57,7 @@ from . import journal
 from .defaults import DEFAULT_SERVER_WAIT
 from .journal_book import JournalBook
 from .reconnect import Reconnect
+from .recorded_servers import RecordedServers
 from .records import Event, JobChanged, JobRecord, ServerChanged, ServerInfo, Slot
 from .server_cancels import PendingCancel, ServerCancels
 from .write_behind import WriteBehind
@@ -121,6 +123,7 @@ class JobManager:
         self._journals = JournalBook()
         # the main thread's disk writes (ui/library.remember, mark_placed); a ServerPool's managers share one
         self.writes = writes or WriteBehind()
+        self._recorded = RecordedServers(self._client_factory)  # jobs journalled on another server than self.url
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------ main-thread API (never blocks)
@@ -343,6 +346,7 @@ class JobManager:
             self._wake.wait(self.poll_interval)
             self._wake.clear()
         self._flush_journals()
+        self._recorded.close()
         if self._client is not None:
             self._client.close()
 
@@ -479,8 +483,9 @@ class JobManager:
                 threading.Thread(target=live.cancel, name=f"bmd-cancel-{job_id}", daemon=True).start()
 
     def _deliver_cancel(self, entry: PendingCancel) -> None:
-        client = self._client if (entry.server_url or self.url).rstrip("/") == self.url.rstrip("/") else None
-        if client is None or not client.connected or self._reconnect.is_down:
+        url = entry.server_url or self.url
+        client = self._client if _same(url, self.url) else self._recorded.client_for(url)
+        if client is None or not client.connected or (client is self._client and self._reconnect.is_down):
             raise ServerUnavailableError(entry.server_url, "not connected yet")
         client.cancel_job(entry.server_job_id)
 
@@ -612,9 +617,9 @@ class JobManager:
                 with self._lock:
                     self._to_check.pop(job_id, None)
                 continue
-            client = self._reachable_client()
             url = record.server_url or self.url
-            if client is None or url.rstrip("/") != self.url.rstrip("/"):
+            client = self._reachable_client() if _same(url, self.url) else self._recorded.client_for(url)
+            if client is None:
                 waited = time.monotonic() - check.since
                 if waited >= self.connect_grace:
                     with self._lock:
@@ -653,7 +658,8 @@ class JobManager:
             self._mark_lost(job_id, resend=True, reason="the connection broke while it waited in the queue")
             self._update(job_id, state=JobState.QUEUED)
             return
-        if record.state is JobState.DOWNLOADING:  # it finished: the server keeps the clip for a fetch
+        if record.state is JobState.DOWNLOADING or isinstance(error, DownloadCutError):
+            # it finished: the server keeps the clip on its result shelf, fetched once it answers again
             self._mark_lost(job_id, resend=False, reason="the connection broke while its clip downloaded")
             return
         if isinstance(job, GenerationJob) and _alive(job):
@@ -783,6 +789,10 @@ def _news(old: JobStatus, new: JobStatus) -> bool:
         return s.state, s.phase, s.step, s.total_steps, s.queue_rank, s.queue_size, round(s.progress, 3), s.message
 
     return key(old) != key(new)
+
+
+def _same(url: str, other: str) -> bool:
+    return url.rstrip("/") == other.rstrip("/")
 
 
 def _inside(path: Path, folder: Path) -> bool:
