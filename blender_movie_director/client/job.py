@@ -29,6 +29,7 @@ from ..common.messages import CancelReply, GenerateReply, JobResult, JobStatus
 from ..common.progress import decode_desc, inference_end, overall_progress
 from ..common.settings import GenerationSettings
 from .clip_store import store_clip
+from .gradio_refusals import typed_error_of
 
 
 class JobServer(Protocol):
@@ -216,12 +217,24 @@ class GenerationJob:
         except DirectorError as error:
             return error
 
+    def _sent_files(self) -> dict[str, str]:
+        """slot → the path this job sent in it (to name the field of a refused upload)."""
+        files = {media.value: str(path) for media, path in self.settings.media().items()}
+        files.update({f"{protocol.MORE_REFERENCES_SLOT}[{i}]": str(path)
+                      for i, path in enumerate(self.settings.image_refs_more)})
+        return files
+
     def _failure(self, exc: Exception) -> DirectorError:
+        import httpx
         from gradio_client.exceptions import AppError
 
+        if isinstance(exc, (AppError, ValueError, httpx.HTTPStatusError)):
+            # the server's typed error, or gradio's own refusal (inputs, an upload not made, the size cap)
+            typed = typed_error_of(exc, self._sent_files(), endpoint=protocol.GENERATE, job_id=self.id)
+            if typed is not None:
+                return typed
         if isinstance(exc, AppError):
-            return protocol.decode_error(str(exc), self.id) or GenerationFailedError(
-                str(exc), stage="server", job_id=self.id)
+            return GenerationFailedError(str(exc), stage="server", job_id=self.id)
         if _refused(exc):  # the server is gone (perhaps before the job arrived: ask it before sending again)
             return ServerUnavailableError(self._client.url, f"the connection was refused ({type(exc).__name__})")
         if isinstance(exc, (concurrent.futures.CancelledError, KeyError)):

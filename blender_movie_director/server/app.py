@@ -34,6 +34,7 @@ from ..common.progress import encode_desc, overall_progress
 from ..common.version import __version__
 from ..common.wan2gp_install import add_wan2gp_flags, wan2gp_cli_args
 from . import finishing, references
+from .admission import Admission, AdmissionMiddleware
 from .cleanup import Janitor, remove_tree
 from .engines import Engine, create_engine
 from .gradio_state import GradioPruner
@@ -294,7 +295,9 @@ def build_app(service: DirectorService) -> gr.Blocks:
                       queue=False)
         trigger.click(service.job_result, [text_in], [video, text_out], api_name=protocol.JOB_RESULT.strip("/"),
                       concurrency_limit=None)
-    app.queue(default_concurrency_limit=None)
+    # api_open=False (gradio 5 and 6 spell it alike): a plain POST /gradio_api/run/<endpoint> of a queued
+    # endpoint would skip the queue and the GPU's concurrency limit; only the unqueued /server_status answers it
+    app.queue(default_concurrency_limit=None, api_open=False)
     service.queue_length = lambda: _queue_length(app)
     from gradio.utils import get_upload_folder
 
@@ -349,6 +352,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from starlette.middleware import Middleware
+
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
@@ -392,7 +397,8 @@ def main(argv: list[str] | None = None) -> int:
     pruner = GradioPruner(app).start()  # gradio 5.29 keeps every call's request otherwise
     launch: dict[str, Any] = dict(server_name=args.host, server_port=args.port, show_error=True,
                                   ssr_mode=False, allowed_paths=[str(args.output_dir)], quiet=True,
-                                  auth=login, max_file_size=service.limits.max_bytes)
+                                  auth=login, max_file_size=service.limits.max_bytes,
+                                  app_kwargs={"middleware": [Middleware(AdmissionMiddleware, admission=Admission())]})
     accepted = inspect.signature(app.launch).parameters
     log.info("Director server %s (engine %s, gradio %s) starting on http://%s:%s", __version__,
              engine.name.value, gr.__version__, args.host, args.port)
