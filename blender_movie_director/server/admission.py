@@ -49,7 +49,7 @@ class Admission:
 
     def __init__(self, burst: float = BURST, rate: float = RATE, global_burst: float = GLOBAL_BURST,
                  global_rate: float = GLOBAL_RATE, clock: Callable[[], float] = time.monotonic) -> None:
-        self._burst, self._rate, self._clock = burst, rate, clock
+        self.burst, self.rate, self._clock = burst, rate, clock
         self._lock = threading.Lock()
         self._clients: OrderedDict[str, Bucket] = OrderedDict()
         self._all = Bucket(global_burst, global_rate, clock())
@@ -58,7 +58,7 @@ class Admission:
     def admit(self, client: str) -> bool:
         with self._lock:
             now = self._clock()
-            bucket = self._clients.pop(client, None) or Bucket(self._burst, self._rate, now)
+            bucket = self._clients.pop(client, None) or Bucket(self.burst, self.rate, now)
             self._clients[client] = bucket  # most recently seen last
             while len(self._clients) > MAX_CLIENTS:
                 self._clients.popitem(last=False)
@@ -78,7 +78,8 @@ class AdmissionMiddleware:
                 and str(scope.get("path", "")).rstrip("/").endswith(GUARDED_SUFFIX) \
                 and not self.admission.admit(_client_key(scope)):
             body = protocol.encode_error(InvalidRequestError(
-                "client_id", f"too many calls from this client (at most {BURST} at once, then {RATE:g} a second)",
+                "client_id", f"too many calls from this client (at most {self.admission.burst:g} at once, "
+                             f"then {self.admission.rate:g} a second)",
                 hint="wait a moment, then send again; a Director client never sends this many")).encode()
             await send({"type": "http.response.start", "status": 429,
                         "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"retry-after", b"1")]})

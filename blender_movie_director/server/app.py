@@ -33,7 +33,7 @@ from ..common.messages import API_VERSION, GenerateReply, GenerateRequest, Serve
 from ..common.progress import encode_desc, overall_progress
 from ..common.version import __version__
 from ..common.wan2gp_install import add_wan2gp_flags, wan2gp_cli_args
-from . import finishing, references
+from . import admission, finishing, references
 from .admission import Admission, AdmissionMiddleware
 from .cleanup import Janitor, remove_tree
 from .engines import Engine, create_engine
@@ -340,6 +340,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="the most pixels of an uploaded image or video frame (default %(default)g)")
     parser.add_argument("--max-video-seconds", type=float, default=limits.max_video_seconds,
                         help="the longest uploaded video (default %(default)g)")
+    parser.add_argument("--client-burst", type=int, default=admission.BURST,
+                        help="queued calls one client may make at once (default %(default)s); HTTP 429 beyond")
+    parser.add_argument("--client-rate", type=float, default=admission.RATE,
+                        help="queued calls a second one client may make after its burst (default %(default)g)")
     parser.add_argument("--allow-test-controls", action="store_true",
                         help="for test suites only: requests may inject faults and set the pace (`simulation`)")
     parser.add_argument("--insecure-no-login", action="store_true",
@@ -398,7 +402,8 @@ def main(argv: list[str] | None = None) -> int:
     launch: dict[str, Any] = dict(server_name=args.host, server_port=args.port, show_error=True,
                                   ssr_mode=False, allowed_paths=[str(args.output_dir)], quiet=True,
                                   auth=login, max_file_size=service.limits.max_bytes,
-                                  app_kwargs={"middleware": [Middleware(AdmissionMiddleware, admission=Admission())]})
+                                  app_kwargs={"middleware": [Middleware(AdmissionMiddleware, admission=Admission(
+                                      burst=args.client_burst, rate=args.client_rate))]})
     accepted = inspect.signature(app.launch).parameters
     log.info("Director server %s (engine %s, gradio %s) starting on http://%s:%s", __version__,
              engine.name.value, gr.__version__, args.host, args.port)
