@@ -1,13 +1,18 @@
-"""The bad-input corpus: 130+ bad inputs through three doors, against one normally started server.
+"""The bad-input corpus: 210+ bad inputs through three doors, against one normally started server.
 
 Doors: the Python client (Wan2GPClient), the CLI (`python -m blender_movie_director`, its main() in
 this process), and raw HTTP (gradio's own queue protocol, POST /gradio_api/queue/join and the SSE
-stream, with no client of ours). Each case says what kind of refusal is right; the test records
-whether it was refused before anything reached the endpoint it aimed at, or by the server, and checks:
-- the kind (and the field) is the expected one, and no traceback or untyped error reaches the user;
+stream, with no client of ours; /generate, /generate_refs, /finish, /cancel, /job_result and the other
+small endpoints, and gradio's REST route past the queue, which must be closed). Each case says what
+kind of refusal is right; the test records whether it was refused before anything reached the
+endpoint it aimed at, or by the server, and checks:
+- the kind (and the field) is the expected one, and no traceback or untyped error reaches the user
+  (gradio's own refusals, made before our code runs, are read as the client reads them:
+  client/gradio_refusals.py);
 - the server answers after every case, and no refused job ever took the GPU (the log's
   "job … started" lines name only the jobs meant to run);
-- memory stays bounded under 1,000 junk cancels and repeated large uploads (server RSS, printed);
+- memory stays bounded under 1,000 junk cancels and repeated large uploads (server RSS, printed), and
+  another client's job gets done during one client's junk burst (the per-client rate limit);
 - one client can neither list nor cancel another's job; faults and pacing are refused by a server not
   started for tests.
 
