@@ -25,6 +25,7 @@ from ..common.errors import (
 from ..common.messages import API_VERSION, ServerStatus
 from ..common.model_info import ModelInfo
 from .clip_store import remove_download_folder
+from .gradio_refusals import typed_error_of
 from .transport import is_transport_error, open_gradio_client, probe, quick_status
 
 SMALL_CALL_TIMEOUT = 15.0  # status, models, cancel: answers in milliseconds on a healthy server
@@ -143,6 +144,7 @@ class ServerConnection:
         raise AssertionError("unreachable")
 
     def _call_once(self, endpoint: str, *args: Any) -> str:
+        import httpx
         from gradio_client.exceptions import AppError
 
         job = self._require().submit(*args, api_name=endpoint)
@@ -152,8 +154,11 @@ class ServerConnection:
             raise ServerUnavailableError(self.url, f"{endpoint} did not answer within {SMALL_CALL_TIMEOUT:g} s",
                                          hint="the server is hung or overloaded: restart it") from None
         except AppError as exc:
-            raise protocol.decode_error(str(exc)) or ServerReplyError(f"{endpoint}: {exc}") from None
+            raise typed_error_of(exc, endpoint=endpoint) or ServerReplyError(f"{endpoint}: {exc}") from None
         except Exception as exc:
+            typed = typed_error_of(exc, endpoint=endpoint) if isinstance(exc, httpx.HTTPStatusError) else None
+            if typed is not None:  # refused before the endpoint ran (e.g. too many calls: HTTP 429)
+                raise typed from None
             if is_transport_error(exc) or isinstance(exc, (KeyError, concurrent.futures.CancelledError)):
                 raise ServerUnavailableError(self.url, f"{type(exc).__name__} during {endpoint}") from None
             raise

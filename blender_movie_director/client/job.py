@@ -29,6 +29,7 @@ from ..common.errors import (
 from ..common.messages import CancelReply, GenerateReply, JobResult, JobStatus
 from ..common.settings import GenerationSettings
 from .clip_store import store_clip
+from .gradio_refusals import typed_error_of
 from .job_status import JobStatusTracker
 
 
@@ -168,12 +169,24 @@ class GenerationJob:
         except DirectorError as error:
             return error
 
+    def _sent_files(self) -> dict[str, str]:
+        """slot → the path this job sent in it (to name the field of a refused upload)."""
+        files = {media.value: str(path) for media, path in self.settings.media().items()}
+        files.update({f"{protocol.MORE_REFERENCES_SLOT}[{i}]": str(path)
+                      for i, path in enumerate(self.settings.image_refs_more)})
+        return files
+
     def _failure(self, exc: Exception) -> DirectorError:
+        import httpx
         from gradio_client.exceptions import AppError
 
+        if isinstance(exc, (AppError, ValueError, httpx.HTTPStatusError)):
+            # the server's typed error, or gradio's own refusal (inputs, an upload not made, the size cap)
+            typed = typed_error_of(exc, self._sent_files(), endpoint=protocol.GENERATE, job_id=self.id)
+            if typed is not None:
+                return typed
         if isinstance(exc, AppError):
-            return protocol.decode_error(str(exc), self.id) or GenerationFailedError(
-                str(exc), stage="server", job_id=self.id)
+            return GenerationFailedError(str(exc), stage="server", job_id=self.id)
         if self._finished_on_server() and not self._cancel_requested:
             # only the download broke: the clip waits on the server's result shelf for a fetch
             return DownloadCutError(self.id, f"{type(exc).__name__}: {exc}"[:200])

@@ -29,13 +29,15 @@ from ..common.addresses import DEFAULT_HOST, DEFAULT_PORT, credentials_from_env,
 from ..common.enums import JobState, MediaInput, Phase
 from ..common.errors import DirectorError, GenerationFailedError, InvalidRequestError, JobCancelledError
 from ..common.job_lookup import DEFAULT_KEEP_HOURS
-from ..common.messages import API_VERSION, GenerateReply, GenerateRequest, ServerStatus
+from ..common.messages import API_VERSION, GenerateReply, ServerStatus
 from ..common.progress import encode_desc, overall_progress
 from ..common.version import __version__
 from ..common.wan2gp_install import add_wan2gp_flags, wan2gp_cli_args
-from . import finishing, references, temp_folder
+from . import admission, finishing, references, temp_folder
+from .admission import Admission, AdmissionMiddleware
 from .cleanup import Janitor, remove_tree
-from .engines import Engine, create_engine
+from .engines import Engine, EngineJob, create_engine
+from .gpu_job import Admitted
 from .gradio_state import GradioPruner
 from .job_lookup import lookup_job
 from .job_registry import JobRegistry
@@ -81,11 +83,9 @@ class DirectorService:
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - gradio's injection idiom
         caller: gr.Request | None = None,
     ) -> tuple[str, str]:
-        job_id, claimed, holder = "", False, uuid.uuid4().hex
-        try:
-            # every check before the job may take the GPU: who asks, the request, the settings against
-            # the model (client's rules), then each upload opened and probed for its slot
-            owner = client_of(caller)
+        def admit(holder: str) -> Admitted:
+            # every check before the job may take the GPU: the request, the settings against the model
+            # (client's rules), then each upload opened and probed for its slot
             parsed = parse_generate_request(request)
             check_test_controls(parsed, self.allow_test_controls)
             media = self._media(image_start, image_end, video_source, video_guide, image_refs, video_mask,
@@ -96,15 +96,37 @@ class DirectorService:
             for slot, path in media.items():
                 check_upload(slot, path, self.limits, self.upload_root)
             references.check(more, self.limits, self.upload_root)
-            self.registry.claim(parsed.job_id, owner)
-            job_id, claimed = parsed.job_id, True
-            self.registry.arrive(job_id, settings.model_type)  # /job_result: waiting for the GPU
+
+            def start(job_id: str) -> EngineJob:
+                job = self.engine.submit(job_id, settings, media, self.output_dir, parsed.simulation)
+                self.registry.start(job_id, settings.model_type, settings.num_inference_steps or 0, job)
+                log.info("job %s started: %s, %s frames, %s, %s steps", job_id, settings.model_type,
+                         settings.video_length, settings.resolution, settings.num_inference_steps)
+                return job
+
+            return Admitted(parsed.job_id, settings, settings.model_type, start)
+
+        return self.submitted("generate", admit, caller, progress)
+
+    def submitted(self, endpoint: str, admit: Callable[[str], Admitted], caller: gr.Request | None,
+                  progress: Any) -> tuple[str, str]:
+        """The one path of a GPU job (/generate, /generate_refs, /finish): who asks, `admit`'s checks
+        (its uploads held under the call's own key until the call ends), the job claimed by its
+        owner, then run under the GPU lock and followed to its reply. Every refusal and failure goes
+        back as a typed error, and a job that does not finish is recorded before the next may start."""
+        job_id, claimed, holder = "", False, uuid.uuid4().hex
+        try:
+            owner = client_of(caller)
+            admitted = admit(holder)
+            self.registry.claim(admitted.job_id, owner)
+            job_id, claimed = admitted.job_id, True
+            self.registry.arrive(job_id, admitted.label)  # /job_result: waiting for the GPU
             progress(0.0, desc=Phase.QUEUED.value)
             with self.registry.gpu_lock:  # a cancelled job still finishing never overlaps this one
                 try:
                     if self.registry.is_cancelled(job_id):
                         raise JobCancelledError(job_id)
-                    return self._run(parsed, settings, media, progress)
+                    return self._follow(job_id, admitted, owner, progress)
                 except Exception as error:
                     self._record_end(job_id, error)  # before the next job may take the GPU
                     claimed = False  # recorded
@@ -113,7 +135,7 @@ class DirectorService:
             if claimed:
                 self._record_end(job_id, error)
             elif not job_id:
-                refusals.info("generate refused: %s", one_line(str(error)))
+                refusals.info("%s refused: %s", endpoint, one_line(str(error)))
             raise gr.Error(protocol.encode_error(error), print_exception=False) from None
         except Exception as error:  # an engine bug must still reach the user as a message
             if claimed or not job_id:
@@ -148,13 +170,9 @@ class DirectorService:
             media[MediaInput(slot)] = Path(value)
         return media
 
-    def _run(self, request: GenerateRequest, settings, media, progress) -> tuple[str, str]:
-        job_id = request.job_id
-        total = settings.num_inference_steps
-        job = self.engine.submit(job_id, settings, media, self.output_dir, request.simulation)
-        self.registry.start(job_id, settings.model_type, total, job)
-        log.info("job %s started: %s, %s frames, %s, %s steps", job_id, settings.model_type,
-                 settings.video_length, settings.resolution, total)
+    def _follow(self, job_id: str, admitted: Admitted, owner: str, progress: Any) -> tuple[str, str]:
+        """Start the engine's job, pass its progress on, keep its output for /job_result and reply."""
+        job = admitted.start(job_id)
         for event in job.events():
             if event.kind == "step":
                 self.registry.step(job_id, event.step or 0)
@@ -165,6 +183,7 @@ class DirectorService:
             elif event.kind == "log":
                 log.info("job %s: %s", job_id, event.message)
         output = job.result()
+        settings = admitted.settings
         reply = GenerateReply(
             job_id=job_id, engine=self.engine.name, seed=output.seed,
             settings=settings.without_media().model_copy(update={"seed": output.seed}),
@@ -172,7 +191,7 @@ class DirectorService:
             has_audio=output.has_audio, output_name=output.path.name,
             started_at=self._started(job_id), finished_at=time.time(),
         )
-        self.results.keep(reply, output.path, self.registry.owner_of(job_id))  # before it counts as done
+        self.results.keep(reply, output.path, owner)  # before it counts as done
         self.registry.finish(job_id, JobState.SUCCEEDED)
         log.info("job %s done in %.2f s: %s", job_id, reply.generation_seconds, output.path.name)
         return str(self._served(output.path, job_id)), reply.model_dump_json()
@@ -294,7 +313,9 @@ def build_app(service: DirectorService) -> gr.Blocks:
                       queue=False)
         trigger.click(service.job_result, [text_in], [video, text_out], api_name=protocol.JOB_RESULT.strip("/"),
                       concurrency_limit=None)
-    app.queue(default_concurrency_limit=None)
+    # api_open=False (gradio 5 and 6 spell it alike): a plain POST /gradio_api/run/<endpoint> of a queued
+    # endpoint would skip the queue and the GPU's concurrency limit; only the unqueued /server_status answers it
+    app.queue(default_concurrency_limit=None, api_open=False)
     service.queue_length = lambda: _queue_length(app)
     from gradio.utils import get_upload_folder
 
@@ -337,6 +358,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="the most pixels of an uploaded image or video frame (default %(default)g)")
     parser.add_argument("--max-video-seconds", type=float, default=limits.max_video_seconds,
                         help="the longest uploaded video (default %(default)g)")
+    parser.add_argument("--client-burst", type=int, default=admission.BURST,
+                        help="queued calls one client may make at once (default %(default)s); HTTP 429 beyond")
+    parser.add_argument("--client-rate", type=float, default=admission.RATE,
+                        help="queued calls a second one client may make after its burst (default %(default)g)")
     parser.add_argument("--allow-test-controls", action="store_true",
                         help="for test suites only: requests may inject faults and set the pace (`simulation`)")
     parser.add_argument("--insecure-no-login", action="store_true",
@@ -349,6 +374,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from starlette.middleware import Middleware
+
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
@@ -393,7 +420,9 @@ def main(argv: list[str] | None = None) -> int:
     pruner = GradioPruner(app).start()  # gradio 5.29 keeps every call's request otherwise
     launch: dict[str, Any] = dict(server_name=args.host, server_port=args.port, show_error=True,
                                   ssr_mode=False, allowed_paths=[str(args.output_dir)], quiet=True,
-                                  auth=login, max_file_size=service.limits.max_bytes)
+                                  auth=login, max_file_size=service.limits.max_bytes,
+                                  app_kwargs={"middleware": [Middleware(AdmissionMiddleware, admission=Admission(
+                                      burst=args.client_burst, rate=args.client_rate))]})
     accepted = inspect.signature(app.launch).parameters
     log.info("Director server %s (engine %s, gradio %s) starting on http://%s:%s", __version__,
              engine.name.value, gr.__version__, args.host, args.port)

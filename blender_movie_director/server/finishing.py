@@ -11,29 +11,22 @@ GenerateReply describing it. The engine's finisher does the work: Wan2GP's late 
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 from pathlib import Path
 from typing import Any, Protocol
 
 import gradio as gr
 
 from ..common import protocol
-from ..common.enums import EngineName, JobState, MediaInput, Phase
+from ..common.enums import EngineName, MediaInput
 from ..common.errors import (
-    DirectorError,
-    GenerationFailedError,
     InvalidRequestError,
     InvalidSettingsError,
-    JobCancelledError,
 )
-from ..common.messages import GenerateReply, GenerateRequest
-from ..common.progress import encode_desc, overall_progress
+from ..common.messages import GenerateRequest
 from ..common.settings import GenerationSettings, SimulationOptions
 from .engines import EngineJob
 from .engines.media_probe import IMAGE_SUFFIXES
-from .logs import one_line, refusals
-from .ownership import client_of
+from .gpu_job import Admitted
 from .uploads import check_upload
 from .validation import check_test_controls, parse_generate_request
 
@@ -67,40 +60,25 @@ class FinishService:
                progress: gr.Progress = gr.Progress(),  # noqa: B008 - gradio's injection idiom
                caller: gr.Request | None = None) -> tuple[str, str]:
         service = self.service
-        job_id, claimed, holder = "", False, uuid.uuid4().hex
-        try:
-            owner = client_of(caller)
+
+        def admit(holder: str) -> Admitted:
             parsed = check_finish_request(parse_generate_request(request))
             check_test_controls(parsed, service.allow_test_controls)
             clip = self._source(source)
             service.uploads.hold(holder, [clip])
-            service.registry.claim(parsed.job_id, owner)
-            job_id, claimed = parsed.job_id, True
-            operation = parsed.settings.finish.operation.value if parsed.settings.finish else "finish"
-            service.registry.arrive(job_id, operation)
-            progress(0.0, desc=Phase.QUEUED.value)
-            with service.registry.gpu_lock:
-                try:
-                    if service.registry.is_cancelled(job_id):
-                        raise JobCancelledError(job_id)
-                    return self._run(parsed, clip, operation, owner, progress)
-                except Exception as error:
-                    service._record_end(job_id, error)
-                    claimed = False
-                    raise
-        except DirectorError as error:
-            if claimed:
-                service._record_end(job_id, error)
-            elif not job_id:
-                refusals.info("finish refused: %s", one_line(str(error)))
-            raise gr.Error(protocol.encode_error(error), print_exception=False) from None
-        except Exception as error:
-            if claimed or not job_id:
-                service._record_end(job_id, error)
-            raise gr.Error(protocol.encode_error(GenerationFailedError(repr(error)[:300], stage="server")),
-                           print_exception=False) from None
-        finally:
-            service.uploads.release(holder)
+            settings = parsed.settings
+            operation = settings.finish.operation.value if settings.finish else "finish"
+
+            def start(job_id: str) -> EngineJob:
+                job = self.finisher.submit(job_id, settings, clip, service.output_dir, parsed.simulation)
+                service.registry.start(job_id, operation, 0, job)
+                log.info("job %s started: %s of %s", job_id, operation,
+                         settings.finish.source_name if settings.finish else "?")
+                return job
+
+            return Admitted(parsed.job_id, settings, operation, start)
+
+        return service.submitted("finish", admit, caller, progress)
 
     def _source(self, value: Any) -> Path:
         if value is None or value == "":
@@ -115,32 +93,6 @@ class FinishService:
             raise InvalidSettingsError("finish.source", error.message.removeprefix(f"{slot.value}: "),
                                        hint=error.hint) from None
         return path
-
-    def _run(self, request: GenerateRequest, clip: Path, operation: str, owner: str, progress: Any) -> tuple[str, str]:
-        service = self.service
-        job_id, settings = request.job_id, request.settings
-        job = self.finisher.submit(job_id, settings, clip, service.output_dir, request.simulation)
-        service.registry.start(job_id, operation, 0, job)
-        log.info("job %s started: %s of %s", job_id, operation, settings.finish.source_name if settings.finish else "?")
-        for event in job.events():
-            if event.kind == "step":
-                service.registry.step(job_id, event.step or 0)
-                progress((event.step, event.total_steps), desc=encode_desc(Phase.INFERENCE, event.stage), unit="steps")
-            elif event.kind == "phase" and event.phase is not None:
-                progress(overall_progress(event.phase), desc=event.phase.value)
-            elif event.kind == "log":
-                log.info("job %s: %s", job_id, event.message)
-        output = job.result()
-        reply = GenerateReply(
-            job_id=job_id, engine=service.engine.name, seed=output.seed,
-            settings=settings.without_media().model_copy(update={"seed": output.seed}),
-            frames=output.frames, fps=output.fps, width=output.width, height=output.height,
-            has_audio=output.has_audio, output_name=output.path.name,
-            started_at=service._started(job_id), finished_at=time.time())
-        service.results.keep(reply, output.path, owner)
-        service.registry.finish(job_id, JobState.SUCCEEDED)
-        log.info("job %s done: %s → %s", job_id, operation, output.path.name)
-        return str(output.path), reply.model_dump_json()
 
 
 def check_finish_request(request: GenerateRequest) -> GenerateRequest:

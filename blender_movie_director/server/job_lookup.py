@@ -27,10 +27,10 @@ _FROM_REGISTRY = {
 def lookup_job(registry: JobRegistry, shelf: ResultShelf, job_id: str, owner: str) -> tuple[str | None, str]:
     """(the output's path or None, JobLookup as JSON). A job of another client is refused
     (InvalidRequestError), as /cancel and /jobs do: a client sees its own jobs only."""
-    job_id = (job_id or "").strip() if isinstance(job_id, str) else ""
-    if not re.match(JOB_ID_PATTERN, job_id):
-        return None, JobLookup(job_id=job_id[:64], state=ServerJobState.UNKNOWN,
-                               message="not a job id this server hands out").model_dump_json()
+    if not isinstance(job_id, str) or not re.fullmatch(JOB_ID_PATTERN, job_id):  # refused as /cancel refuses it
+        shown = f"{job_id[:40]!r}{'…' if len(job_id) > 40 else ''}" if isinstance(job_id, str) else type(job_id).__name__
+        raise InvalidRequestError("job_id", f"{shown} is not a job id (8–64 letters, digits, - or _)",
+                                  hint="ask with the id submit() gave the job")
     known = registry.owner_of(job_id) or shelf.owner_of(job_id)
     if known is not None and known != owner:
         raise InvalidRequestError("job_id", f"{job_id} is not one of this client's jobs", hint=NOT_YOURS_HINT)

@@ -4,8 +4,10 @@ gradio's own cancel frees the queue slot while the server function keeps running
 guarded by our lock and cancels go through this registry to the engine job itself.
 
 Every job has an owner (server/ownership.py): only its owner sees it in /jobs and may cancel it. All
-state is bounded: HISTORY records, and MAX_EARLY_CANCELS cancels of jobs not seen yet (a cancel may
-arrive while its job still waits in gradio's queue), the oldest forgotten first.
+state is bounded: HISTORY records, and cancels of jobs not seen yet (a cancel may arrive while its job
+still waits in gradio's queue), kept per client: each client's oldest forgotten beyond
+MAX_EARLY_CANCELS_PER_CLIENT, and beyond MAX_EARLY_CANCELS in all the biggest holder's oldest, so
+one client's junk cancels never push out another's real one.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from ..common.messages import CancelReply, ServerJobRecord
 from .engines import EngineJob
 
 HISTORY = 200
-MAX_EARLY_CANCELS = 1000
+MAX_EARLY_CANCELS = 1000  # all clients together
+MAX_EARLY_CANCELS_PER_CLIENT = 100
 NOT_YOURS_HINT = "a client sees and cancels only the jobs it submitted itself"
 
 
@@ -30,7 +33,7 @@ class JobRegistry:
         self._lock = threading.Lock()
         self._records: OrderedDict[str, ServerJobRecord] = OrderedDict()
         self._running: dict[str, EngineJob] = {}
-        self._cancelled_early: OrderedDict[str, str] = OrderedDict()  # job id → who cancelled it
+        self._cancelled_early: dict[str, OrderedDict[str, None]] = {}  # client → job ids it cancelled early
         self._owners: OrderedDict[str, str] = OrderedDict()  # job id → the client that sent it
 
     # -- lifecycle, called by /generate
@@ -60,8 +63,8 @@ class JobRegistry:
     def is_cancelled(self, job_id: str) -> bool:
         """Cancelled before it started, by its own owner."""
         with self._lock:
-            by = self._cancelled_early.get(job_id)
-            return by is not None and by == self._owners.get(job_id)
+            owner = self._owners.get(job_id)
+            return owner is not None and job_id in self._cancelled_early.get(owner, {})
 
     def arrive(self, job_id: str, model_type: str) -> None:
         """The job reached /generate and waits for the GPU (so /job_result knows it is coming)."""
@@ -85,7 +88,12 @@ class JobRegistry:
         """Record how a job ended; the first call wins (it is made while the job holds the GPU)."""
         with self._lock:
             self._running.pop(job_id, None)
-            self._cancelled_early.pop(job_id, None)
+            owner = self._owners.get(job_id)
+            mine = self._cancelled_early.get(owner or "")
+            if mine is not None:
+                mine.pop(job_id, None)
+                if not mine:
+                    del self._cancelled_early[owner or ""]
             record = self._records.get(job_id) or ServerJobRecord(job_id=job_id, state=state)
             if record.state.is_terminal and record.finished_at is not None:
                 return
@@ -107,10 +115,7 @@ class JobRegistry:
                 return CancelReply(job_id=job_id, state=record.state, was_running=False)
             # not started yet (still in gradio's queue, or waiting for the GPU): it never will, if
             # it turns out to be this client's; remembered for a bounded while
-            self._cancelled_early[job_id] = owner
-            self._cancelled_early.move_to_end(job_id)
-            while len(self._cancelled_early) > MAX_EARLY_CANCELS:
-                self._cancelled_early.popitem(last=False)
+            self._remember_early_cancel(job_id, owner)
             return CancelReply(job_id=job_id, state=JobState.CANCELLED, was_running=False)
 
     # -- reporting
@@ -129,7 +134,20 @@ class JobRegistry:
         """How much state the registry holds (bounded; for tests and the log)."""
         with self._lock:
             return {"records": len(self._records), "owners": len(self._owners),
-                    "early_cancels": len(self._cancelled_early), "running": len(self._running)}
+                    "early_cancels": sum(map(len, self._cancelled_early.values())),
+                    "early_cancel_clients": len(self._cancelled_early), "running": len(self._running)}
+
+    def _remember_early_cancel(self, job_id: str, owner: str) -> None:
+        mine = self._cancelled_early.setdefault(owner, OrderedDict())
+        mine[job_id] = None
+        mine.move_to_end(job_id)
+        while len(mine) > MAX_EARLY_CANCELS_PER_CLIENT:
+            mine.popitem(last=False)
+        while sum(map(len, self._cancelled_early.values())) > MAX_EARLY_CANCELS:
+            biggest = max(self._cancelled_early, key=lambda client: len(self._cancelled_early[client]))
+            self._cancelled_early[biggest].popitem(last=False)
+            if not self._cancelled_early[biggest]:
+                del self._cancelled_early[biggest]
 
     def _put(self, record: ServerJobRecord) -> None:
         self._records[record.job_id] = record

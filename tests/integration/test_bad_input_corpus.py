@@ -1,13 +1,18 @@
-"""The bad-input corpus: 130+ bad inputs through three doors, against one normally started server.
+"""The bad-input corpus: 210+ bad inputs through three doors, against one normally started server.
 
 Doors: the Python client (Wan2GPClient), the CLI (`python -m blender_movie_director`, its main() in
 this process), and raw HTTP (gradio's own queue protocol, POST /gradio_api/queue/join and the SSE
-stream, with no client of ours). Each case says what kind of refusal is right; the test records
-whether it was refused before anything reached the endpoint it aimed at, or by the server, and checks:
-- the kind (and the field) is the expected one, and no traceback or untyped error reaches the user;
+stream, with no client of ours; /generate, /generate_refs, /finish, /cancel, /job_result and the other
+small endpoints, and gradio's REST route past the queue, which must be closed). Each case says what
+kind of refusal is right; the test records whether it was refused before anything reached the
+endpoint it aimed at, or by the server, and checks:
+- the kind (and the field) is the expected one, and no traceback or untyped error reaches the user
+  (gradio's own refusals, made before our code runs, are read as the client reads them:
+  client/gradio_refusals.py);
 - the server answers after every case, and no refused job ever took the GPU (the log's
   "job … started" lines name only the jobs meant to run);
-- memory stays bounded under 1,000 junk cancels and repeated large uploads (server RSS, printed);
+- memory stays bounded under 1,000 junk cancels and repeated large uploads (server RSS, printed), and
+  another client's job gets done during one client's junk burst (the per-client rate limit);
 - one client can neither list nor cancel another's job; faults and pacing are refused by a server not
   started for tests.
 
@@ -26,6 +31,7 @@ import re
 import secrets
 import statistics
 import subprocess
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -33,17 +39,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from PIL import Image
 
 from blender_movie_director.client import cli
+from blender_movie_director.client.gradio_refusals import typed_refusal
 from blender_movie_director.client.wan2gp_client import Wan2GPClient
 from blender_movie_director.common import protocol
 from blender_movie_director.common.errors import DirectorError, InvalidRequestError
 from blender_movie_director.launcher import process as launcher
 from blender_movie_director.server.gradio_state import SWEEP_SECONDS
 from tests.conftest import SERVER_PYTHONS
+from tests.raw_gradio import Raw
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.server
@@ -135,58 +142,6 @@ def spy_on_gradio_calls() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Client, "submit", submit)
         yield
-
-
-class Raw:
-    """gradio's queue protocol over plain HTTP: no client of ours, no gradio_client."""
-
-    def __init__(self, url: str, client_id: str | None) -> None:
-        self.url = url
-        self.headers = {protocol.CLIENT_ID_HEADER: client_id} if client_id else {}
-        config = httpx.get(f"{url}/config", timeout=10).json()
-        self.fn = {d["api_name"]: d.get("id", i) for i, d in enumerate(config["dependencies"]) if d.get("api_name")}
-
-    def call(self, endpoint: str, data: list[Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
-        session = secrets.token_hex(8)
-        sent_headers = self.headers if headers is None else headers
-        joined = httpx.post(f"{self.url}/gradio_api/queue/join", headers=sent_headers, timeout=30,
-                            json={"data": data, "fn_index": self.fn[endpoint], "session_hash": session,
-                                  "event_data": None, "trigger_id": None})
-        if joined.status_code != 200:
-            return {"http": joined.status_code, "text": joined.text[:300]}
-        with httpx.stream("GET", f"{self.url}/gradio_api/queue/data", params={"session_hash": session},
-                          headers=sent_headers, timeout=60) as stream:
-            for line in stream.iter_lines():
-                if line.startswith("data:"):
-                    message = json.loads(line[5:])
-                    if message.get("msg") in ("process_completed", "unexpected_error"):
-                        return message
-        return {"msg": "no answer"}
-
-    def burst(self, endpoint: str, arguments: list[list[Any]]) -> int:
-        """Many calls in one session, as fast as they go; returns how many were answered."""
-        session = secrets.token_hex(8)
-        with httpx.Client(headers=self.headers, timeout=60) as http:
-            for data in arguments:
-                http.post(f"{self.url}/gradio_api/queue/join", json={
-                    "data": data, "fn_index": self.fn[endpoint], "session_hash": session, "event_data": None,
-                    "trigger_id": None}).raise_for_status()
-            answered = 0
-            with http.stream("GET", f"{self.url}/gradio_api/queue/data", params={"session_hash": session}) as stream:
-                for line in stream.iter_lines():
-                    if line.startswith("data:") and json.loads(line[5:]).get("msg") == "process_completed":
-                        answered += 1
-                        if answered == len(arguments):
-                            break
-        return answered
-
-    def upload(self, path: Path) -> dict[str, Any] | int:
-        with path.open("rb") as handle:
-            answer = httpx.post(f"{self.url}/gradio_api/upload", files={"files": (path.name, handle)},
-                                headers=self.headers, timeout=120)
-        if answer.status_code != 200:
-            return answer.status_code
-        return {"path": answer.json()[0], "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}
 
 
 def generate_request(settings: dict[str, Any] | None = None, **fields: Any) -> str:
@@ -369,13 +324,37 @@ def raw_generate(request: str | Callable[[Ctx], str] | None, *uploads: str | Non
                 files.append(None)
                 continue
             uploaded = ctx.raw.upload(ctx.media[name])
-            if isinstance(uploaded, int):
-                return {"http": uploaded}
+            if "http" in uploaded:  # refused at upload: which slot's file it was
+                return {**uploaded, "files": {protocol.MEDIA_SLOTS[len(files)]: str(ctx.media[name])}}
             files.append(uploaded)
         text = request(ctx) if callable(request) else request
         data = [text, *files, *([None] * (SLOTS - len(files)))][:slots]
         return ctx.raw.call("generate", data, headers)
     return run
+
+
+def raw_uploads(endpoint: str, request: str, *groups: tuple[str, ...] | str | None) -> Callable[[Ctx], Any]:
+    """Any queued endpoint: the request text, then one argument per group (None, one upload, or a list)."""
+    def run(ctx: Ctx) -> Any:
+        data: list[Any] = [request]
+        for group in groups:
+            if group is None:
+                data.append(None)
+            elif isinstance(group, str):
+                data.append(ctx.raw.upload(ctx.media[group]))
+            else:
+                data.append([ctx.raw.upload(ctx.media[name]) for name in group])
+        return ctx.raw.call(endpoint, data)
+    return run
+
+
+def not_uploaded(endpoint: str, data: list[Any], slot: str) -> Callable[[Ctx], Any]:
+    """A path of the server's own disk where an upload belongs: refused by gradio before our code."""
+    return lambda ctx: {**ctx.raw.call(endpoint, data), "files": {slot: OUTSIDE["path"]}}
+
+
+def direct(endpoint: str, data: list[Any], route: str = "run") -> Callable[[Ctx], Any]:
+    return lambda ctx: ctx.raw.direct(endpoint, data, route)
 
 
 def in_slot(slot: str, name: str) -> tuple[str | None, ...]:
@@ -392,6 +371,8 @@ def settings(**changes: Any) -> str:
 
 
 OUTSIDE = {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}
+FINISH_SETTINGS = {**SHOT, "finish": {"operation": "upscale", "scale": 2}}
+FINISH_REQUEST = generate_request(FINISH_SETTINGS)
 RAW: list[Case] = [
     Case("raw", "no client id", raw_generate(settings(), headers={}), "invalid_request", "client_id"),
     Case("raw", "client id too short", raw_generate(settings(), headers={"X-BMD-Client": "abc"}), "invalid_request", "client_id"),
@@ -476,9 +457,36 @@ RAW: list[Case] = [
     Case("raw", "image as sound", raw_generate(settings(model_type="ltx2_distilled", resolution=None), *in_slot("audio_guide", "good.png")), "invalid_settings", "audio_guide"),
     Case("raw", "reference image for a model without one", raw_generate(settings(), *in_slot("image_refs", "good.png")), "invalid_settings", "image_refs"),
     Case("raw", "garbage clip to continue", raw_generate(settings(model_type="i2v"), "good.png", None, "fake.mp4"), "invalid_settings", "video_source"),
-    Case("raw", "upload over the size cap", raw_generate(settings(model_type="i2v"), "over_cap.png"), "http"),
-    Case("raw", "a server file as an upload", lambda ctx: ctx.raw.call("generate", [settings(model_type="i2v"), OUTSIDE, *[None] * (SLOTS - 1)]), "gradio"),
-    Case("raw", "too few arguments", raw_generate(settings(), slots=1), "gradio"),
+    # gradio's own three refusals, before our code: typed by the client's reading of them (client/gradio_refusals.py)
+    Case("raw", "upload over the size cap", raw_generate(settings(model_type="i2v"), "over_cap.png"), "invalid_settings", "image_start"),
+    Case("raw", "a server file as an upload", not_uploaded("generate", [settings(model_type="i2v"), OUTSIDE, *[None] * (SLOTS - 1)], "image_start"), "invalid_settings", "image_start"),
+    Case("raw", "too few arguments", raw_generate(settings(), slots=1), "invalid_request", "request"),
+    # the REST route past the queue (and the GPU's concurrency limit) is closed: api_open=False
+    Case("raw", "POST /run/generate past the queue", direct("generate", [settings(), *[None] * SLOTS]), "http"),
+    Case("raw", "POST /run/generate_refs past the queue", direct("generate_refs", [settings(), *[None] * SLOTS, None]), "http", target="/generate_refs"),
+    Case("raw", "POST /run/finish past the queue", direct("finish", [FINISH_REQUEST, None]), "http", target=protocol.FINISH),
+    Case("raw", "POST /run/cancel past the queue", direct("cancel", ["abcdefgh12"]), "http", target=protocol.CANCEL),
+    Case("raw", "POST /run/job_result past the queue", direct("job_result", ["abcdefgh12"]), "http", target=protocol.JOB_RESULT),
+    Case("raw", "POST /api/generate past the queue", direct("generate", [settings(), *[None] * SLOTS], "api"), "http"),
+    # /finish: the request, then the clip as an upload
+    Case("raw", "finish: request not JSON", raw_uploads("finish", "hello", None), "invalid_request", "request", protocol.FINISH),
+    Case("raw", "finish: a shot, not a finish", raw_uploads("finish", settings(), "good.mp4"), "invalid_settings", "finish", protocol.FINISH),
+    Case("raw", "finish: no clip uploaded", raw_uploads("finish", FINISH_REQUEST, None), "invalid_settings", "finish.source", protocol.FINISH),
+    Case("raw", "finish: a path in the request", raw_uploads("finish", settings(finish={"operation": "upscale", "source": "/etc/passwd"}), "good.mp4"), "invalid_settings", "finish.source", protocol.FINISH),
+    Case("raw", "finish: text file as the clip", raw_uploads("finish", FINISH_REQUEST, "text.mp4"), "invalid_settings", "finish.source", protocol.FINISH),
+    Case("raw", "finish: garbage MP4 as the clip", raw_uploads("finish", FINISH_REQUEST, "fake.mp4"), "invalid_settings", "finish.source", protocol.FINISH),
+    Case("raw", "finish: fault injection", raw_uploads("finish", generate_request(settings=FINISH_SETTINGS, simulation={"exit_at_step": 1}), "good.mp4"), "invalid_request", "simulation", protocol.FINISH),
+    Case("raw", "finish: a server file as the clip", not_uploaded("finish", [FINISH_REQUEST, OUTSIDE], "finish.source"), "invalid_settings", "finish.source", protocol.FINISH),
+    # /generate_refs: /generate plus further reference images
+    Case("raw", "refs: text file as a further reference", raw_uploads("generate_refs", settings(model_type="vace_14B"), *in_slot("image_refs", "good.png"), *[None] * (SLOTS - 5), ("text.png",)), "invalid_settings", "image_refs_more", "/generate_refs"),
+    Case("raw", "refs: 8 further references (limit 7)", raw_uploads("generate_refs", settings(model_type="vace_14B"), *in_slot("image_refs", "good.png"), *[None] * (SLOTS - 5), ("good.png",) * 8), "invalid_settings", "image_refs_more", "/generate_refs"),
+    Case("raw", "refs: paths in the request", raw_uploads("generate_refs", settings(model_type="vace_14B", image_refs_more=["/etc/passwd"]), *[None] * SLOTS, None), "invalid_settings", "image_refs_more", "/generate_refs"),
+    Case("raw", "refs: a server file as a further reference", not_uploaded("generate_refs", [settings(model_type="vace_14B"), *[None] * SLOTS, [OUTSIDE]], "image_refs_more"), "invalid_settings", "image_refs_more", "/generate_refs"),
+    # /job_result: how one of the caller's jobs stands
+    Case("raw", "job_result without a client id", raw("job_result", "abcdefgh12", headers={}), "invalid_request", "client_id", protocol.JOB_RESULT),
+    Case("raw", "job_result of a path", raw("job_result", "../../etc/passwd"), "invalid_request", "job_id", protocol.JOB_RESULT),
+    Case("raw", "job_result of a 100 KB id", raw("job_result", "j" * 100_000), "invalid_request", "job_id", protocol.JOB_RESULT),
+    Case("raw", "job_result of null", raw("job_result", None), "invalid_request", "job_id", protocol.JOB_RESULT),
     Case("raw", "cancel without a client id", raw("cancel", "abcdefgh12", headers={}), "invalid_request", "client_id", protocol.CANCEL),
     Case("raw", "cancel an empty id", raw("cancel", ""), "invalid_request", "job_id", protocol.CANCEL),
     Case("raw", "cancel a 100 KB id", raw("cancel", "a" * 100_000), "invalid_request", "job_id", protocol.CANCEL),
@@ -504,6 +512,7 @@ class Outcome:
     before_sending: bool
     kind: str
     detail: str
+    by_gradio: bool = False  # refused by gradio's own check (typed by the client's reading of it)
 
 
 RESULTS: dict[str, Outcome] = {}
@@ -540,16 +549,26 @@ def classify(case: Case, ctx: Ctx) -> Outcome:
             assert case.field in first, result.stderr
         return Outcome(case, not sent, case.kind, first)
     if isinstance(result, dict) and "http" in result:
-        return Outcome(case, False, "http", f"HTTP {result['http']}")
+        text = str(result.get("text", ""))
+        error = protocol.decode_error(text) or typed_refusal(text, result.get("files"), endpoint=case.target,
+                                                             status_code=result["http"])
+        if error is None:
+            return Outcome(case, False, "http", f"HTTP {result['http']}: {text[:120]}", by_gradio=True)
+        if case.field is not None:
+            assert getattr(error, "field", None) == case.field, f"{type(error).__name__}: {error}"
+        return Outcome(case, False, error.kind, error.message, by_gradio=protocol.decode_error(text) is None)
     if isinstance(result, dict) and result.get("msg") == "process_completed" and not result.get("success"):
         message = str((result.get("output") or {}).get("error") or "")
         assert "Traceback" not in message
         error = protocol.decode_error(message)
+        by_gradio = error is None
+        if error is None:  # gradio's own refusal: what our client makes of it
+            error = typed_refusal(message, result.get("files"), endpoint=case.target)
         if error is None:
-            return Outcome(case, False, "gradio", message.splitlines()[0][:120])
+            return Outcome(case, False, "gradio", message.splitlines()[0][:120] if message else "", by_gradio=True)
         if case.field is not None:
             assert getattr(error, "field", None) == case.field, f"{type(error).__name__}: {error}"
-        return Outcome(case, False, error.kind, error.message)
+        return Outcome(case, False, error.kind, error.message, by_gradio=by_gradio)
     raise AssertionError(f"{case.door} / {case.name}: not refused: {str(result)[:300]}")
 
 
@@ -611,8 +630,12 @@ def test_memory_and_disk_stay_bounded_under_junk_cancels_and_large_uploads(ctx: 
     pid = ctx.server.pid
     junk = Raw(ctx.server.url, "junk-canceller-0001")
 
+    refused_at_door = []
+
     def cancels(ids: list[str]) -> None:
-        assert junk.burst("cancel", [[job_id] for job_id in ids]) == len(ids)  # refused or answered: all answered
+        answered, refused = junk.burst("cancel", [[job_id] for job_id in ids])
+        assert answered + refused == len(ids)  # each answered, or refused at once by the client's rate limit
+        refused_at_door.append(refused)
 
     def settled() -> float:
         time.sleep(2 * SWEEP_SECONDS + 1)  # the pruner forgets finished calls within two sweeps
@@ -643,13 +666,32 @@ def test_memory_and_disk_stay_bounded_under_junk_cancels_and_large_uploads(ctx: 
     left_mb = folder_mb(temp)
     print(f"\nserver RSS: {start:.1f} MB, then {', '.join(f'{r:.1f}' for r in rounds)} MB after each round of "
           f"1,000 junk cancels and 300 cancels of 100 KB ids; {before_uploads:.1f} → {after_uploads:.1f} MB over 6 "
-          f"uploads of 40 MB (refused); {left_mb:.2f} MB left in its upload folder")
+          f"uploads of 40 MB (refused); {left_mb:.2f} MB left in its upload folder; calls refused by the "
+          f"rate limit in each burst: {refused_at_door}")
     # bounded: without pruning gradio's events each round added ~80 MB. The allocator's high-water mark
     # jumps now and then (measured: +31 MB once, then ~1 MB a round), so the typical round is judged
     growth = [later - earlier for earlier, later in itertools.pairwise(rounds)]
     assert statistics.median(growth) < 20 and rounds[-1] - rounds[0] < 100, growth
     assert after_uploads - before_uploads < 60
     assert left_mb < 1  # the refused uploads were deleted
+
+
+def test_a_second_client_gets_its_job_done_during_another_clients_junk_burst(ctx: Ctx) -> None:
+    junk = Raw(ctx.server.url, "junk-burster-00001")
+    outcome: dict[str, tuple[int, int]] = {}
+    burst = threading.Thread(target=lambda: outcome.update(
+        junk=junk.burst("cancel", [["y" * 100_000 + str(i)] for i in range(1300)])))
+    burst.start()
+    try:
+        job = ctx.other.submit(SHOT, output_dir=ctx.tmp)  # while the junk arrives
+        MEANT_TO_RUN.add(job.id)
+        clip = job.result(timeout=120)
+    finally:
+        burst.join(180)
+    answered, refused = outcome["junk"]
+    print(f"\njunk burst: {answered} answered, {refused} refused at the door; the other client's job: "
+          f"{clip.video_path.name}")
+    assert clip.video_path.exists() and answered + refused == 1300 and refused > answered
 
 
 # ---------------------------------------------------------------- the whole corpus
@@ -663,12 +705,14 @@ def test_corpus_summary(ctx: Ctx) -> None:
         door = outcome.case.door
         table[door, "tried"] += 1
         table[door, "before"] += outcome.before_sending
-        table[door, "server"] += not outcome.before_sending and outcome.kind not in ("gradio", "http")
+        table[door, "server"] += not outcome.before_sending and not outcome.by_gradio
+        table[door, "typed"] += outcome.by_gradio and outcome.kind not in ("gradio", "http")
         table[door, "gradio"] += outcome.kind in ("gradio", "http")
-    print("\ndoor     tried  refused before sending  refused by our server (right kind)  refused by gradio/HTTP")
+    print("\ndoor     tried  refused before sending  refused by our server (right kind)  "
+          "refused by gradio, typed by our client (right kind)  refused by gradio, untyped (HTTP)")
     for door in ("python", "cli", "raw"):
         print(f"{door:8} {table[door, 'tried']:5}  {table[door, 'before']:22}  {table[door, 'server']:34}  "
-              f"{table[door, 'gradio']:22}")
+              f"{table[door, 'typed']:51}  {table[door, 'gradio']:32}")
     assert len(RESULTS) >= 130
     log = ctx.server.log_file.read_text()
     assert "Traceback" not in log, "a traceback in the server log"

@@ -35,8 +35,9 @@ def test_an_unknown_job_is_said_to_be_unknown(server, client) -> None:
     assert lookup.state is ServerJobState.UNKNOWN and clip is None and "no record" in lookup.message
     with pytest.raises(JobGoneError):
         client.attach("neverexisted01", client.validate(SHOT)).result(timeout=10)
-    lookup, _ = client.job_result("../../etc/passwd")
-    assert lookup.state is ServerJobState.UNKNOWN
+    with pytest.raises(InvalidRequestError) as refused:  # not a job id at all: refused, as /cancel refuses it
+        client.job_result("../../etc/passwd")
+    assert refused.value.field == "job_id"
 
 
 def test_a_finished_job_is_fetched_again_with_its_seed(server, client, tmp_path: Path) -> None:

@@ -16,10 +16,16 @@ from blender_movie_director.common.enums import JobState, MediaInput
 from blender_movie_director.common.errors import InvalidRequestError, InvalidSettingsError
 from blender_movie_director.common.extra_settings import check_extra_keys, looks_like_path
 from blender_movie_director.common.settings import parse_settings
+from blender_movie_director.server.admission import Admission
 from blender_movie_director.server.cleanup import Janitor
 from blender_movie_director.server.engines.render import ffmpeg_exe
 from blender_movie_director.server.engines.simulated import SimulatedEngine
-from blender_movie_director.server.job_registry import HISTORY, MAX_EARLY_CANCELS, JobRegistry
+from blender_movie_director.server.job_registry import (
+    HISTORY,
+    MAX_EARLY_CANCELS,
+    MAX_EARLY_CANCELS_PER_CLIENT,
+    JobRegistry,
+)
 from blender_movie_director.server.ownership import client_of
 from blender_movie_director.server.uploads import MediaLimits, UploadBook, check_upload
 from blender_movie_director.server.validation import check_job_id, parse_generate_request, resolve_settings
@@ -166,7 +172,7 @@ def test_jobs_are_owned_and_the_registry_is_bounded() -> None:
     assert [r.job_id for r in registry.history("alice")] == ["alicejob0001"] and registry.history("bob") == []
     for i in range(3 * MAX_EARLY_CANCELS):  # junk cancels of ids never seen
         registry.cancel(f"junk{i:012d}", "mallory")
-    assert registry.sizes()["early_cancels"] == MAX_EARLY_CANCELS
+    assert registry.sizes()["early_cancels"] == MAX_EARLY_CANCELS_PER_CLIENT  # one client's share
     registry.cancel("bobjob000001", "mallory")  # before bob's job arrives: does not cancel bob's
     registry.claim("bobjob000001", "bob")
     assert not registry.is_cancelled("bobjob000001")
@@ -179,6 +185,28 @@ def test_jobs_are_owned_and_the_registry_is_bounded() -> None:
     sizes = registry.sizes()
     assert sizes["records"] == HISTORY and sizes["owners"] <= 2 * HISTORY + 2
     assert registry.owner_of("alicejob0001") == "alice"  # a waiting job keeps its record and its owner
+
+
+def test_early_cancels_are_kept_per_client_so_junk_never_pushes_out_a_real_one() -> None:
+    registry = JobRegistry()
+    registry.cancel("alicejob0002", "alice")  # alice cancels a job still in gradio's queue
+    for i in range(3 * MAX_EARLY_CANCELS):  # then 3,000 junk cancels from 300 invented clients
+        registry.cancel(f"junk{i:012d}", f"mallory{i % 300}")
+    sizes = registry.sizes()
+    assert sizes["early_cancels"] <= MAX_EARLY_CANCELS
+    registry.claim("alicejob0002", "alice")
+    assert registry.is_cancelled("alicejob0002")  # alice's one cancel outlived the junk (the biggest holders go first)
+
+
+def test_admission_gives_each_client_its_own_bucket_within_a_shared_one() -> None:
+    now = [0.0]
+    admission = Admission(burst=5, rate=1, global_burst=8, global_rate=4, clock=lambda: now[0])
+    assert [admission.admit("junk") for _ in range(7)] == [True] * 5 + [False] * 2  # a burst: its share, no more
+    assert admission.admit("good") and admission.admit("good")  # another client is not starved
+    assert [admission.admit(f"fake{i}") for i in range(3)] == [True, False, False]  # the shared bucket runs dry
+    now[0] += 1.0  # a second later: one more of junk's own, four more shared
+    assert admission.admit("junk") and not admission.admit("junk")
+    assert admission.refused == 5
 
 
 def test_the_janitor_deletes_old_outputs_and_temp_files_only(tmp_path: Path) -> None:
