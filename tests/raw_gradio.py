@@ -39,6 +39,13 @@ class Raw:
                         return message
         return {"msg": "no answer"}
 
+    def join(self, body: str) -> dict[str, Any]:
+        """A queue join of any body (not only gradio's shape): its HTTP answer if refused."""
+        joined = httpx.post(f"{self.url}/gradio_api/queue/join", headers={**self.headers, "content-type":
+                            "application/json"}, content=body.encode(), timeout=30)
+        return {"http": joined.status_code, "text": joined.text[:2000]} if joined.status_code != 200 \
+            else {"msg": "joined", "output": joined.json()}
+
     def direct(self, endpoint: str, data: list[Any], route: str = "run") -> dict[str, Any]:
         """A plain POST to gradio's REST route of an endpoint (/gradio_api/run/<endpoint>), past the queue."""
         answer = httpx.post(f"{self.url}/gradio_api/{route}/{endpoint}", json={"data": data}, headers=self.headers,

@@ -1,5 +1,8 @@
 """gradio's own refusals, made before the Director server's code runs, as our typed errors.
 
+A current server makes these checks itself first and answers in our typed form
+(server/request_guard.py); this reading stays for older servers and for gradio_client's own check.
+
 gradio checks three things itself: the number of inputs an endpoint gets, that every file it is
 given was uploaded to it (not a path of the server's disk), and the upload size cap (HTTP 413 at
 upload, or gradio_client's own check first). Their words differ a little between gradio 5, 6 and
@@ -17,6 +20,7 @@ from ..common.errors import DirectorError, InvalidRequestError, InvalidSettingsE
 ARGUMENT_COUNT = ("didn't receive enough input values",)  # gradio_client pads a short call: a raw or stale caller
 NOT_UPLOADED = ("was not uploaded by a user", "is not in the upload folder")
 OVER_CAP = ("maximum allowed size", "exceeds the maximum file size")
+UPLOAD_FIELD = "upload"  # the field of a server's own refusal of an upload (server/request_guard.py)
 
 
 def typed_error_of(exc: BaseException, files: Mapping[str, str] | None = None, *, endpoint: str = "",
@@ -29,8 +33,12 @@ def typed_error_of(exc: BaseException, files: Mapping[str, str] | None = None, *
         text += "\n" + str(response.text) if response is not None else ""
     except Exception:  # a streamed response not read: its status is enough
         pass
-    return protocol.decode_error(text, job_id) or typed_refusal(
-        text, files, endpoint=endpoint, status_code=getattr(response, "status_code", None))
+    ours = protocol.decode_error(text, job_id)
+    if isinstance(ours, InvalidSettingsError) and ours.field == UPLOAD_FIELD and files:
+        # the server refuses an upload before it knows the slot; the client knows which file it sent
+        slot = _slot_in(text, files, default=UPLOAD_FIELD)
+        return InvalidSettingsError(slot, ours.message.removeprefix(f"{UPLOAD_FIELD}: "), hint=ours.hint)
+    return ours or typed_refusal(text, files, endpoint=endpoint, status_code=getattr(response, "status_code", None))
 
 
 def typed_refusal(message: str, files: Mapping[str, str] | None = None, *, endpoint: str = "",

@@ -15,21 +15,16 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from ..common import protocol
 from ..common.errors import InvalidRequestError
+from .asgi_refusal import Receive, Scope, Send, send_refusal
 
 BURST, RATE = 120, 20.0  # calls per client: at once, then a second
 GLOBAL_BURST, GLOBAL_RATE = 600, 200.0  # all clients together
 MAX_CLIENTS = 1000
 GUARDED_SUFFIX = "/queue/join"
-
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-
 
 class Bucket:
     def __init__(self, burst: float, rate: float, now: float) -> None:
@@ -77,13 +72,11 @@ class AdmissionMiddleware:
         if scope.get("type") == "http" and scope.get("method") == "POST" \
                 and str(scope.get("path", "")).rstrip("/").endswith(GUARDED_SUFFIX) \
                 and not self.admission.admit(_client_key(scope)):
-            body = protocol.encode_error(InvalidRequestError(
+            await send_refusal(send, 429, InvalidRequestError(
                 "client_id", f"too many calls from this client (at most {self.admission.burst:g} at once, "
                              f"then {self.admission.rate:g} a second)",
-                hint="wait a moment, then send again; a Director client never sends this many")).encode()
-            await send({"type": "http.response.start", "status": 429,
-                        "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"retry-after", b"1")]})
-            await send({"type": "http.response.body", "body": body})
+                hint="wait a moment, then send again; a Director client never sends this many"),
+                headers=((b"retry-after", b"1"),))
             return
         await self.app(scope, receive, send)
 

@@ -43,6 +43,7 @@ from .job_lookup import lookup_job
 from .job_registry import JobRegistry
 from .logs import one_line, quiet_gradio_tracebacks, refusals
 from .ownership import client_of, client_or_none
+from .request_guard import RequestGuardMiddleware
 from .result_shelf import ResultShelf
 from .uploads import MediaLimits, UploadBook, check_upload, pending_upload_paths
 from .validation import check_job_id, check_model_type, check_test_controls, parse_generate_request, resolve_settings
@@ -421,8 +422,11 @@ def main(argv: list[str] | None = None) -> int:
     launch: dict[str, Any] = dict(server_name=args.host, server_port=args.port, show_error=True,
                                   ssr_mode=False, allowed_paths=[str(args.output_dir)], quiet=True,
                                   auth=login, max_file_size=service.limits.max_bytes,
-                                  app_kwargs={"middleware": [Middleware(AdmissionMiddleware, admission=Admission(
-                                      burst=args.client_burst, rate=args.client_rate))]})
+                                  app_kwargs={"middleware": [  # outermost first: admission reads no body
+                                      Middleware(AdmissionMiddleware, admission=Admission(
+                                          burst=args.client_burst, rate=args.client_rate)),
+                                      Middleware(RequestGuardMiddleware, blocks=app, upload_root=temp_dir,
+                                                 max_bytes=service.limits.max_bytes)]})
     accepted = inspect.signature(app.launch).parameters
     log.info("Director server %s (engine %s, gradio %s) starting on http://%s:%s", __version__,
              engine.name.value, gr.__version__, args.host, args.port)

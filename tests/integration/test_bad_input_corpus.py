@@ -7,8 +7,9 @@ small endpoints, and gradio's REST route past the queue, which must be closed). 
 kind of refusal is right; the test records whether it was refused before anything reached the
 endpoint it aimed at, or by the server, and checks:
 - the kind (and the field) is the expected one, and no traceback or untyped error reaches the user
-  (gradio's own refusals, made before our code runs, are read as the client reads them:
-  client/gradio_refusals.py);
+  (gradio's own checks of a call's inputs, its files and the upload cap are made first by the
+  server, server/request_guard.py, in our typed form; a refusal still in gradio's words would be
+  read as the client reads an older server's: client/gradio_refusals.py, and counted apart);
 - the server answers after every case, and no refused job ever took the GPU (the log's
   "job … started" lines name only the jobs meant to run);
 - memory stays bounded under 1,000 junk cancels and repeated large uploads (server RSS, printed), and
@@ -457,10 +458,16 @@ RAW: list[Case] = [
     Case("raw", "image as sound", raw_generate(settings(model_type="ltx2_distilled", resolution=None), *in_slot("audio_guide", "good.png")), "invalid_settings", "audio_guide"),
     Case("raw", "reference image for a model without one", raw_generate(settings(), *in_slot("image_refs", "good.png")), "invalid_settings", "image_refs"),
     Case("raw", "garbage clip to continue", raw_generate(settings(model_type="i2v"), "good.png", None, "fake.mp4"), "invalid_settings", "video_source"),
-    # gradio's own three refusals, before our code: typed by the client's reading of them (client/gradio_refusals.py)
-    Case("raw", "upload over the size cap", raw_generate(settings(model_type="i2v"), "over_cap.png"), "invalid_settings", "image_start"),
+    # gradio's own three checks, made first by the server (server/request_guard.py) in our typed form
+    Case("raw", "upload over the size cap", raw_generate(settings(model_type="i2v"), "over_cap.png"), "invalid_settings", "upload"),
     Case("raw", "a server file as an upload", not_uploaded("generate", [settings(model_type="i2v"), OUTSIDE, *[None] * (SLOTS - 1)], "image_start"), "invalid_settings", "image_start"),
     Case("raw", "too few arguments", raw_generate(settings(), slots=1), "invalid_request", "request"),
+    Case("raw", "too many arguments", raw("generate", settings(), *[None] * (SLOTS + 1)), "invalid_request", "request"),
+    Case("raw", "cancel without arguments", raw("cancel"), "invalid_request", "request", protocol.CANCEL),
+    Case("raw", "a relative path out of the upload folder", not_uploaded("generate", [settings(model_type="i2v"), {**OUTSIDE, "path": "../../../etc/passwd"}, *[None] * (SLOTS - 1)], "image_start"), "invalid_settings", "image_start"),
+    Case("raw", "a file given by URL", not_uploaded("generate", [settings(model_type="i2v"), {"url": "http://169.254.169.254/x.png", "meta": {"_type": "gradio.FileData"}}, *[None] * (SLOTS - 1)], "image_start"), "invalid_settings", "image_start"),
+    Case("raw", "no endpoint of this index", lambda ctx: ctx.raw.join(json.dumps({"data": [], "fn_index": 10_000, "session_hash": "s0000001"})), "invalid_request", "fn_index"),
+    Case("raw", "a call that is not JSON", lambda ctx: ctx.raw.join("not json"), "invalid_request", "request"),
     # the REST route past the queue (and the GPU's concurrency limit) is closed: api_open=False
     Case("raw", "POST /run/generate past the queue", direct("generate", [settings(), *[None] * SLOTS]), "http"),
     Case("raw", "POST /run/generate_refs past the queue", direct("generate_refs", [settings(), *[None] * SLOTS, None]), "http", target="/generate_refs"),
@@ -714,6 +721,9 @@ def test_corpus_summary(ctx: Ctx) -> None:
         print(f"{door:8} {table[door, 'tried']:5}  {table[door, 'before']:22}  {table[door, 'server']:34}  "
               f"{table[door, 'typed']:51}  {table[door, 'gradio']:32}")
     assert len(RESULTS) >= 130
+    # gradio's three own checks are made by our server first: only the closed REST route is gradio's answer
+    assert sum(table[door, "typed"] for door in ("python", "cli", "raw")) == 0, table
+    assert sum(table[door, "gradio"] for door in ("python", "cli", "raw")) == sum(c.kind == "http" for c in ALL), table
     log = ctx.server.log_file.read_text()
     assert "Traceback" not in log, "a traceback in the server log"
     started = set(re.findall(r"job (\S+) started", log))

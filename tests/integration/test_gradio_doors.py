@@ -1,6 +1,7 @@
 """The doors gradio opens before our code runs, on gradio 5.29 and 6: the REST route past the queue is
-closed (api_open=False), and gradio's own three refusals (an argument count, a file not uploaded to
-it, an upload over the size cap) read as typed errors naming the field."""
+closed (api_open=False), and gradio's own three checks (an argument count, a file not uploaded to it,
+an upload over the size cap) are made first by the server, in our typed form naming the field; the
+client still reads gradio's own words as typed errors, for older servers."""
 
 from __future__ import annotations
 
@@ -85,22 +86,46 @@ def test_an_upload_over_the_cap_is_refused_naming_the_slot(client: Wan2GPClient,
     assert by_server.value.field == "image_start" and "--max-upload-mb" in by_server.value.hint
 
 
-def test_gradio_s_own_refusals_read_as_typed_errors(server, tmp_path: Path) -> None:
-    """gradio's words, as a raw caller gets them, read by the client's translation on this gradio."""
+def test_gradio_s_own_checks_are_made_first_by_the_server_in_our_typed_form(server, tmp_path: Path) -> None:
+    """A raw caller gets the server's typed answer, not gradio's words, on this gradio."""
     raw = Raw(server.url, "doors-raw-client-0002")
-    not_uploaded = raw.call("generate", [request_text({**SHOT, "model_type": "i2v"}), OUTSIDE, *[None] * (SLOTS - 1)])
-    error = typed_refusal(not_uploaded["output"]["error"], {"image_start": "/etc/passwd"}, endpoint="/generate")
-    assert isinstance(error, InvalidSettingsError) and error.field == "image_start", not_uploaded
-    too_few = raw.call("generate", [request_text()])  # gradio_client pads a short call; a raw caller does not
-    error = typed_refusal(too_few["output"]["error"], endpoint="/generate")
-    assert isinstance(error, InvalidRequestError) and error.field == "request", too_few
+
+    def refusal(answer: dict) -> tuple[int, object]:
+        assert "http" in answer, answer  # refused before it joined gradio's queue
+        return answer["http"], protocol.decode_error(answer["text"])
+
+    status, error = refusal(raw.call("generate", [request_text({**SHOT, "model_type": "i2v"}), OUTSIDE,
+                                                  *[None] * (SLOTS - 1)]))
+    assert status == 422 and isinstance(error, InvalidSettingsError) and error.field == "image_start", error
+    status, error = refusal(raw.call("finish", [request_text(), OUTSIDE]))
+    assert status == 422 and isinstance(error, InvalidSettingsError) and error.field == "finish.source", error
+    status, error = refusal(raw.call("generate", [request_text()]))  # gradio_client pads a short call; a raw caller does not
+    assert status == 422 and isinstance(error, InvalidRequestError) and error.field == "request", error
+    assert f"takes {SLOTS + 1} inputs; the call sent 1" in error.message
     big = tmp_path / "big.png"
     Image.new("RGB", (16, 16)).save(big)
     with big.open("ab") as handle:
         handle.truncate(2 * 1024**2)
-    over = raw.upload(big)
-    error = typed_refusal(over["text"], {"image_start": str(big)}, status_code=over["http"])
-    assert over["http"] == 413 and isinstance(error, InvalidSettingsError) and error.field == "image_start"
+    status, error = refusal(raw.upload(big))
+    assert status == 413 and isinstance(error, InvalidSettingsError) and error.field == "upload", error
+    assert "upload cap (1 MB)" in error.message and "--max-upload-mb" in error.hint
+    small = tmp_path / "small.png"
+    Image.new("RGB", (16, 16)).save(small)
+    uploaded = raw.upload(small)  # within the cap: gradio stores it, and a call naming it passes the check
+    done = raw.call("generate", [request_text({**SHOT, "model_type": "i2v"}), uploaded, *[None] * (SLOTS - 1)])
+    assert done.get("msg") == "process_completed" and done.get("success"), done
+
+
+def test_gradio_s_words_read_as_typed_errors_for_an_older_server() -> None:
+    """What a server without the check answers (gradio 5 and 6 words), read by the client as typed errors."""
+    error = typed_refusal("File /etc/passwd is not in the upload folder and cannot be accessed.",
+                          {"image_start": "/etc/passwd"}, endpoint="/generate")
+    assert isinstance(error, InvalidSettingsError) and error.field == "image_start"
+    error = typed_refusal("An event handler (generate) didn't receive enough input values (needed: 10, got: 1).",
+                          endpoint="/generate")
+    assert isinstance(error, InvalidRequestError) and error.field == "request"
+    error = typed_refusal("Maximum file size exceeded", {"image_start": "/x/big.png"}, status_code=413)
+    assert isinstance(error, InvalidSettingsError) and error.field == "image_start"
 
 
 def test_a_client_over_its_rate_limit_gets_a_typed_refusal_and_others_do_not(server, client: Wan2GPClient,
