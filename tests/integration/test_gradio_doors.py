@@ -116,6 +116,33 @@ def test_gradio_s_own_checks_are_made_first_by_the_server_in_our_typed_form(serv
     assert done.get("msg") == "process_completed" and done.get("success"), done
 
 
+def test_bodies_over_the_cap_are_refused_typed_also_without_a_length(server) -> None:
+    """A queue join is read at most up to the cap; an upload sent in chunks (no Content-Length) is checked
+    by gradio itself, and its 413 reaches the caller retyped."""
+    headers = {protocol.CLIENT_ID_HEADER: "doors-raw-client-0003"}
+    chunks = [b"x" * 65536] * 32  # 2 MB, over the 1 MB cap
+
+    def typed(answer: httpx.Response) -> object:
+        return protocol.decode_error(answer.text)
+
+    joined = httpx.post(f"{server.url}/gradio_api/queue/join", headers=headers, timeout=60,
+                        content=json.dumps({"data": ["x" * 2 * 1024**2], "fn_index": 0, "session_hash": "s1"}))
+    error = typed(joined)
+    assert joined.status_code == 413 and isinstance(error, InvalidRequestError) and error.field == "request", error
+    chunked = httpx.post(f"{server.url}/gradio_api/queue/join", headers=headers, timeout=60, content=iter(chunks))
+    error = typed(chunked)
+    assert chunked.status_code == 413 and isinstance(error, InvalidRequestError) and error.field == "request", error
+    boundary = b"bmd-doors-boundary"
+    head = (b"--" + boundary + b'\r\nContent-Disposition: form-data; name="files"; filename="big.png"\r\n'
+            b"Content-Type: image/png\r\n\r\n")
+    upload = httpx.post(f"{server.url}/gradio_api/upload", timeout=60, content=iter(
+        [head, *chunks, b"\r\n--" + boundary + b"--\r\n"]),
+        headers={**headers, "content-type": f"multipart/form-data; boundary={boundary.decode()}"})
+    error = typed(upload)
+    assert upload.status_code == 413 and isinstance(error, InvalidSettingsError) and error.field == "upload", \
+        (upload.status_code, upload.text[:300])
+
+
 def test_gradio_s_words_read_as_typed_errors_for_an_older_server() -> None:
     """What a server without the check answers (gradio 5 and 6 words), read by the client as typed errors."""
     error = typed_refusal("File /etc/passwd is not in the upload folder and cannot be accessed.",
