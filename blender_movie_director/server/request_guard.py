@@ -4,7 +4,8 @@ gradio checks a queued call's number of inputs, that every file it names was upl
 upload size cap, before the Director server's code runs, and answers each in its own words (untyped
 for a caller without our client). This ASGI middleware, ahead of gradio's routes, makes the same
 checks and refuses with an HTTP status and a body carrying protocol.encode_error:
-- POST …/queue/join: its JSON body is read (at most the upload cap; beyond it HTTP 413), the
+- POST …/queue/join: its JSON body is read (at most JOIN_MAX_BYTES: a call carries text and file
+  references, never media; beyond it HTTP 413), the
   endpoint looked up in the app's own table by fn_index, and the call refused (HTTP 422) unless it
   sends one value for each input and every file in it lies in gradio's upload folder (the field is
   the slot's name). A call that passes goes on to gradio with its body untouched.
@@ -24,6 +25,7 @@ from .asgi_refusal import Receive, Scope, Send, send_refusal
 
 JOIN_SUFFIX, UPLOAD_SUFFIX = "/queue/join", "/upload"
 UPLOAD_FIELD = "upload"  # the slot is not known at upload: the client names it (client/gradio_refusals.py)
+JOIN_MAX_BYTES = 1024**2  # a queued call carries text and file references, never media: held in memory while checked
 MULTIPART_ALLOWANCE = 64 * 1024  # an upload's form boundaries and headers around the file itself
 REQUEST_SLOT = "in"  # the label of the request text's input: its field is `request`
 SLOT_FIELDS = {REQUEST_SLOT: "request", "finish_source": "finish.source"}  # labels that differ from the field
@@ -48,10 +50,11 @@ class RequestGuardMiddleware:
     # ------------------------------------------------------------ queue/join
 
     async def _join(self, scope: Scope, receive: Receive, send: Send) -> None:
+        cap = min(self.max_bytes, JOIN_MAX_BYTES)
         too_big = InvalidRequestError(
-            "request", f"the call is larger than the server's cap ({self._cap_mb()})",
+            "request", f"the call is larger than the server's cap for a call ({cap / 1024**2:.0f} MB)",
             hint="media go as uploads, not inside the call; a Director client never sends this much")
-        if (_content_length(scope) or 0) > self.max_bytes:
+        if (_content_length(scope) or 0) > cap:
             await _drain(receive)
             return await send_refusal(send, 413, too_big)
         body = bytearray()
@@ -60,7 +63,7 @@ class RequestGuardMiddleware:
             if message["type"] == "http.disconnect":
                 return
             body += message.get("body", b"")
-            if len(body) > self.max_bytes:
+            if len(body) > cap:
                 await _drain(receive)
                 return await send_refusal(send, 413, too_big)
             if not message.get("more_body", False):
