@@ -36,8 +36,10 @@ from .write_behind import WriteBehind
 
 
 class ServerPool:
-    """Jobs over several servers, with the JobManager's main-thread API (never blocks). The dispatch
-    thread's step is PoolDispatch's (jobs/pool_dispatch.py); each job is a PoolJob (jobs/pool_job.py)."""
+    """Jobs over several servers, with the JobManager's main-thread API (never blocks). Over 200 lines
+    because it offers that whole API (the add-on hands it out in a JobManager's place), each method
+    mapping the pool's ids to its managers'; the dispatch thread's step is PoolDispatch's
+    (jobs/pool_dispatch.py) and each job a PoolJob (jobs/pool_job.py)."""
 
     def __init__(self, servers: Sequence[ServerEntry], *, poll_interval: float = 0.25,
                  stall_seconds: float | None = None, connect_grace: float = DEFAULT_SERVER_WAIT,
