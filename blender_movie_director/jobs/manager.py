@@ -28,7 +28,6 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +38,6 @@ from ..client.wan2gp_client import Wan2GPClient, new_job_id
 from ..common.enums import JobState
 from ..common.errors import (
     DirectorError,
-    DownloadCutError,
     GenerationFailedError,
     JobCancelledError,
     JobGoneError,
@@ -49,32 +47,23 @@ from ..common.errors import (
     ServerUnavailableError,
     TransportError,
 )
-from ..common.job_lookup import ServerJobState
 from ..common.messages import JobResult, JobStatus
 from ..common.protocol import new_client_id
 from ..common.settings import MAX_SEED, GenerationSettings, SimulationOptions
 from . import journal
+from .cancel_requests import CancelRequests
 from .defaults import DEFAULT_SERVER_WAIT
+from .job_host import Job
 from .journal_book import JournalBook
+from .reattach import Reattach
 from .reconnect import Reconnect
 from .recorded_servers import RecordedServers
 from .records import Event, JobChanged, JobRecord, ServerChanged, ServerInfo, Slot
-from .server_cancels import PendingCancel, ServerCancels
+from .server_cancels import ServerCancels
 from .write_behind import WriteBehind
 
 STATUS_INTERVAL = 3.0  # how often the worker refreshes the server's state for the Server panel
 IDLE_PROBE_SECONDS = 2.0  # quiet this long: check the server is still there (and the same) before sending
-FOLLOW_POLL_SECONDS = 0.5  # how often a job followed through /job_result is asked about
-Job = GenerationJob | AttachedJob
-
-
-@dataclass(frozen=True)
-class _Check:
-    """A job to ask the server about (its connection was lost, or Blender restarted)."""
-
-    since: float
-    resend: bool  # unknown to the server: send it again (it only waited) rather than offer Retry
-    reason: str
 
 
 def with_concrete_seed(settings: GenerationSettings) -> GenerationSettings:
@@ -86,9 +75,10 @@ def with_concrete_seed(settings: GenerationSettings) -> GenerationSettings:
 
 class JobManager:
     """One session's queue of jobs against one server, for any number of projects (journals).
-    Over 200 lines because it is the one place where the worker's steps (connect, send, poll,
-    reattach, cancel, journal) are sequenced; each step's own logic lives in the client
-    (GenerationJob, AttachedJob), Reconnect, ServerCancels and JournalBook."""
+    It keeps the records, the queue, the worker loop (connect, send, poll, journal) and the main
+    thread's API; over 200 lines because that loop is sequenced here. Each step's own logic lives
+    in the client (GenerationJob, AttachedJob), Reattach (jobs asked about on their server),
+    CancelRequests and ServerCancels (cancels, on the server too), Reconnect and JournalBook."""
 
     def __init__(self, url: str, *, poll_interval: float = 0.25, stall_seconds: float | None = None,
                  connect_grace: float = DEFAULT_SERVER_WAIT,
@@ -107,9 +97,6 @@ class JobManager:
         self._records: dict[str, JobRecord] = {}
         self._pending: list[str] = []  # queued here, not yet sent
         self._live: dict[str, Job] = {}
-        self._to_check: dict[str, _Check] = {}  # ask the server about these when it answers
-        self._following: dict[str, _Check] = {}  # ... and why, for the ones now followed
-        self._cancels: set[str] = set()
         self._server_cancels = ServerCancels(keep_seconds=max(connect_grace, 60.0))
         self._events: queue.Queue[Event] = queue.Queue()
         self._wake = threading.Event()
@@ -124,6 +111,8 @@ class JobManager:
         # the main thread's disk writes (ui/library.remember, mark_placed); a ServerPool's managers share one
         self.writes = writes or WriteBehind()
         self._recorded = RecordedServers(self._client_factory)  # jobs journalled on another server than self.url
+        self._reattach = Reattach(self)  # jobs to ask their server about (lost connection, Blender restarted)
+        self._cancelling = CancelRequests(self, self._reattach)  # the user's cancels, and the server's hearing of them
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------ main-thread API (never blocks)
@@ -193,8 +182,7 @@ class JobManager:
         record = self._update(job_id, notify=False, cancel_requested=True)
         if record is None or record.state.is_terminal:
             return
-        with self._lock:
-            self._cancels.add(job_id)
+        self._cancelling.request(job_id)
         self._wake.set()
 
     def forget(self, job_id: str) -> None:
@@ -240,7 +228,7 @@ class JobManager:
                 if record.id in self._records:
                     continue  # this session knows it better than the file
                 if not record.state.is_terminal:
-                    record = self._recovered(record)
+                    record = self._reattach.recovered(record)
                 self._records[record.id] = record
             for job_id, record in list(self._records.items()):
                 if record.project != project:
@@ -256,19 +244,6 @@ class JobManager:
             self.start()
         self._wake.set()
         return mine
-
-    def _recovered(self, record: JobRecord) -> JobRecord:
-        """A job journalled unfinished (Blender stopped): cancel it if the user had, else ask. Lock held."""
-        if record.cancel_requested:
-            self._server_cancels.add(record.server_url or self.url, record.server_job_id)
-            return record.model_copy(update={"state": JobState.CANCELLED, "error": "Cancelled",
-                                             "updated_at": time.time()})
-        if not record.server_job_id:  # journalled by an older version: nothing to ask about
-            return record.model_copy(update={
-                "state": JobState.INTERRUPTED, "updated_at": time.time(),
-                "error": "Blender stopped while this job ran", "error_hint": "press Retry to queue it again"})
-        self._to_check[record.id] = _Check(time.monotonic(), resend=False, reason="Blender stopped while it ran")
-        return record.model_copy(update={"waiting": "Blender stopped while this job ran: asking the server about it"})
 
     def move_project(self, old: Path, new: Path, output_dir: Path | None = None) -> dict[Path, Path]:
         """The project's .blend was saved under a new name or for the first time: its jobs whose effect
@@ -355,11 +330,9 @@ class JobManager:
             self._refresh_server = False
             if self._connect() is not None:
                 self._reconnect.succeeded()
-        self._handle_cancels()
-        if self._server_cancels.pending() and (self._client is None or self._reconnect.is_down):
-            self._reachable_client()  # reconnect (with backoff) to deliver them, even with nothing else to do
-        self._server_cancels.deliver(self._deliver_cancel)
-        self._check_lost()
+        self._cancelling.handle()
+        self._cancelling.deliver()
+        self._reattach.check_lost()
         self._submit_pending()
         self._poll_live()
         self._refresh_status()
@@ -456,39 +429,6 @@ class JobManager:
     def _flush_journals(self) -> None:
         self._journals.flush(self._records_in)
 
-    # -- cancels
-
-    def _handle_cancels(self) -> None:
-        with self._lock:
-            cancels, self._cancels = self._cancels, set()
-        for job_id in cancels:
-            with self._lock:
-                was_pending = job_id in self._pending
-                if was_pending:
-                    self._pending.remove(job_id)
-                checking = self._to_check.pop(job_id, None)
-            record = self.get(job_id)
-            if record is None:
-                continue
-            live = self._live.get(job_id)
-            if was_pending or checking is not None:
-                if checking is not None:
-                    self._server_cancels.add(record.server_url or self.url, record.server_job_id)
-                self._update(job_id, state=JobState.CANCELLED, waiting="",
-                             error="Cancelled before it was sent" if was_pending else "Cancelled")
-            elif live is not None:
-                # the server's cancel may wait for the engine to let go: not on this loop; and if the
-                # server did not hear it, it hears it as soon as it answers again
-                self._server_cancels.add(record.server_url or self.url, record.server_job_id)
-                threading.Thread(target=live.cancel, name=f"bmd-cancel-{job_id}", daemon=True).start()
-
-    def _deliver_cancel(self, entry: PendingCancel) -> None:
-        url = entry.server_url or self.url
-        client = self._client if _same(url, self.url) else self._recorded.client_for(url)
-        if client is None or not client.connected or (client is self._client and self._reconnect.is_down):
-            raise ServerUnavailableError(entry.server_url, "not connected yet")
-        client.cancel_job(entry.server_job_id)
-
     # -- sending
 
     def _submit_pending(self) -> None:
@@ -530,7 +470,7 @@ class JobManager:
                 self._update(job_id, waiting=text)
 
     def _send(self, record: JobRecord, client: Wan2GPClient) -> None:
-        if record.retry_of and self._fetch_instead(record, client):
+        if record.retry_of and self._reattach.fetch_instead(record, client):
             return
         try:
             job = client.submit(record.settings, output_dir=record.output_dir, simulation=record.simulation,
@@ -548,19 +488,6 @@ class JobManager:
                      client_id=str(getattr(client, "client_id", "") or ""))
         self._wait_acknowledged(job)  # keeps the server's queue in the order jobs were asked for
         self._heard()
-
-    def _fetch_instead(self, record: JobRecord, client: Wan2GPClient) -> bool:
-        """A Retry whose earlier attempt the server finished (or still runs) after all: take that."""
-        try:
-            lookup, _ = client.job_result(record.retry_of)
-        except DirectorError:
-            return False
-        if lookup.state not in (ServerJobState.SUCCEEDED, ServerJobState.RUNNING, ServerJobState.WAITING):
-            return False
-        self._live[record.id] = client.attach(record.retry_of, record.settings, output_dir=record.output_dir)
-        self._update(record.id, server_job_id=record.retry_of, waiting="the earlier attempt finished after all: "
-                     "fetching it" if lookup.state is ServerJobState.SUCCEEDED else "following the earlier attempt")
-        return True
 
     def _reachable_client(self) -> Wan2GPClient | None:
         """The connection to send on: checked first when the server has been quiet (a dead one is
@@ -606,88 +533,6 @@ class JobManager:
         while job.status().state is JobState.SUBMITTING and not job.done() and time.monotonic() < deadline:
             time.sleep(0.01)
 
-    # -- jobs whose connection was lost, or that Blender restarted with
-
-    def _check_lost(self) -> None:
-        with self._lock:
-            checks = list(self._to_check.items())
-        for job_id, check in checks:
-            record = self.get(job_id)
-            if record is None:
-                with self._lock:
-                    self._to_check.pop(job_id, None)
-                continue
-            url = record.server_url or self.url
-            client = self._reachable_client() if _same(url, self.url) else self._recorded.client_for(url)
-            if client is None:
-                waited = time.monotonic() - check.since
-                if waited >= self.connect_grace:
-                    with self._lock:
-                        self._to_check.pop(job_id, None)
-                    self._update(job_id, state=JobState.INTERRUPTED, waiting="",
-                                 error=f"{check.reason}, and the server at {url} did not answer for "
-                                       f"{self.connect_grace:.0f} s to say what became of it",
-                                 error_hint="start the server, then press Retry: a clip it finished is fetched, "
-                                            "not rendered again")
-                else:
-                    self._update(job_id, waiting=f"{check.reason}: waiting for the server at {url} to ask about "
-                                                 f"it ({waited:.0f} s of {self.connect_grace:.0f} s)")
-                continue
-            with self._lock:
-                self._to_check.pop(job_id, None)
-            attached = client.attach(record.server_job_id, record.settings, output_dir=record.output_dir,
-                                     submitted_at=record.created_at)
-            attached.poll_seconds = max(self.poll_interval, FOLLOW_POLL_SECONDS)
-            self._live[job_id] = attached
-            self._following[job_id] = check
-            self._update(job_id, waiting=f"{check.reason}: following it on the server")
-
-    def _connection_lost(self, job_id: str, job: Job, error: DirectorError) -> None:
-        """A job's connection broke. Not running yet (perhaps not even sent: a refused connect may be
-        the stream's, after the job arrived): asked about once the server answers, fetched or followed
-        if it has it, sent again (a new attempt) if it lost it. Running: followed if the server is
-        still there, else failed at once (and cancelled on the server if it comes back)."""
-        record = self.get(job_id)
-        if record is None:
-            return
-        self._reconnect.mark_down()
-        if self._client is not None:
-            self._lost(self._client, error if isinstance(error, TransportError)
-                       else ServerUnavailableError(self.url, "the connection broke"))
-        if record.state in (JobState.SUBMITTING, JobState.QUEUED):
-            self._mark_lost(job_id, resend=True, reason="the connection broke while it waited in the queue")
-            self._update(job_id, state=JobState.QUEUED)
-            return
-        if record.state is JobState.DOWNLOADING or isinstance(error, DownloadCutError):
-            # it finished: the server keeps the clip on its result shelf, fetched once it answers again
-            self._mark_lost(job_id, resend=False, reason="the connection broke while its clip downloaded")
-            return
-        if isinstance(job, GenerationJob) and _alive(job):
-            self._mark_lost(job_id, resend=False, reason="the connection broke while it ran")
-            return
-        self._server_cancels.add(record.server_url or self.url, record.server_job_id)  # if it comes back
-        if isinstance(error, ServerUnavailableError):  # refused mid-job: the server went away under it
-            error = GenerationFailedError(f"the connection to the server was lost mid-job ({error.reason})",
-                                          stage="transport", job_id=job_id,
-                                          hint="the server stopped or crashed: check its log, restart it, then Retry")
-        self._fail_with(job_id, error)
-
-    def _mark_lost(self, job_id: str, *, resend: bool, reason: str) -> None:
-        with self._lock:
-            self._to_check[job_id] = _Check(time.monotonic(), resend=resend, reason=reason)
-        self._update(job_id, waiting=f"{reason}: it is asked about when the server answers"
-                     + (" (and sent again if it was lost)" if resend else ""))
-
-    def _resend(self, job_id: str, error: JobGoneError) -> None:
-        """The server lost a job that only waited: a fresh attempt (new server job id, the same seed)."""
-        record = self.get(job_id)
-        if record is None:
-            return
-        self._server_cancels.add(record.server_url or self.url, record.server_job_id)  # never runs twice
-        self._requeue(job_id)
-        self._update(job_id, state=JobState.SUBMITTING, status=None, server_job_id=new_job_id(),
-                     waiting="the server lost it while it waited: sending it again")
-
     def _requeue(self, job_id: str) -> None:
         """Back among the jobs to send, in the order they were asked for."""
         with self._lock:
@@ -722,29 +567,23 @@ class JobManager:
             return
         except JobGoneError as error:
             self._live.pop(job_id, None)
-            check = self._following.pop(job_id, None)
-            if check is not None and check.resend:
-                self._resend(job_id, error)
-            else:
-                reason = check.reason if check is not None else "it was followed on the server"
-                self._update(job_id, state=JobState.INTERRUPTED, status=job.status(), waiting="",
-                             error=f"{reason[:1].upper()}{reason[1:]}, and {error.message}", error_hint=error.hint)
+            self._reattach.gone(job_id, job, error)
             return
         except TransportError as error:
             self._live.pop(job_id, None)
-            self._connection_lost(job_id, job, error)
+            self._reattach.connection_lost(job_id, job, error)
             return
         except GenerationFailedError as error:
             self._live.pop(job_id, None)
             if error.stage == "transport":  # died or hung mid-job
-                self._connection_lost(job_id, job, error)
+                self._reattach.connection_lost(job_id, job, error)
             else:
                 self._fail_with(job_id, error)
             return
         except ServerReplyError as error:
             self._live.pop(job_id, None)
             if isinstance(job, GenerationJob):  # it finished, but its clip did not arrive: the server keeps it
-                self._mark_lost(job_id, resend=False, reason="its clip did not arrive (the server went away?)")
+                self._reattach.mark_lost(job_id, resend=False, reason="its clip did not arrive (the server went away?)")
             else:
                 self._fail_with(job_id, error)
             return
@@ -791,20 +630,8 @@ def _news(old: JobStatus, new: JobStatus) -> bool:
     return key(old) != key(new)
 
 
-def _same(url: str, other: str) -> bool:
-    return url.rstrip("/") == other.rstrip("/")
-
-
 def _inside(path: Path, folder: Path) -> bool:
     try:
         return Path(path).resolve().parent == Path(folder).resolve()
     except OSError:
-        return False
-
-
-def _alive(job: GenerationJob) -> bool:
-    """The server of a job whose connection broke still answers (a dropped connection, not a death)."""
-    try:
-        return job._client.is_alive(timeout=1.0)
-    except Exception:
         return False

@@ -48,3 +48,7 @@ class RecordedServers:
         for client in self._clients.values():
             client.close()
         self._clients.clear()
+
+
+def same_server(url: str, other: str) -> bool:
+    return url.rstrip("/") == other.rstrip("/")

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import json
 import logging
 import os
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,11 +24,10 @@ import gradio as gr
 
 from ..common import protocol
 from ..common.addresses import DEFAULT_HOST, DEFAULT_PORT, credentials_from_env, exposure
-from ..common.enums import JobState, MediaInput, Phase
-from ..common.errors import DirectorError, GenerationFailedError, InvalidRequestError, JobCancelledError
+from ..common.enums import MediaInput
+from ..common.errors import DirectorError, InvalidRequestError
 from ..common.job_lookup import DEFAULT_KEEP_HOURS
-from ..common.messages import API_VERSION, GenerateReply, ServerStatus
-from ..common.progress import encode_desc, overall_progress
+from ..common.messages import API_VERSION
 from ..common.version import __version__
 from ..common.wan2gp_install import add_wan2gp_flags, wan2gp_cli_args
 from . import admission, finishing, references, temp_folder
@@ -39,20 +36,21 @@ from .cleanup import Janitor, remove_tree
 from .engines import Engine, EngineJob, create_engine
 from .gpu_job import Admitted
 from .gradio_state import GradioPruner
-from .job_lookup import lookup_job
 from .job_registry import JobRegistry
-from .logs import one_line, quiet_gradio_tracebacks, refusals
-from .ownership import client_of, client_or_none
+from .job_runner import JobRunner
+from .logs import quiet_gradio_tracebacks
 from .request_guard import RequestGuardMiddleware
 from .result_shelf import ResultShelf
+from .small_endpoints import SmallEndpoints
 from .uploads import MediaLimits, UploadBook, check_upload, pending_upload_paths
-from .validation import check_job_id, check_model_type, check_test_controls, parse_generate_request, resolve_settings
+from .validation import check_test_controls, parse_generate_request, resolve_settings
 
 log = logging.getLogger("bmd.server")
 
 
 class DirectorService:
-    """The endpoint functions, bound to one engine and one output folder."""
+    """The server's state (one engine, one output folder, its registry, results and uploads) and
+    /generate; the GPU job's path is JobRunner's, the small endpoints are SmallEndpoints'."""
 
     def __init__(self, engine: Engine, output_dir: Path, keep_results_hours: float = DEFAULT_KEEP_HOURS) -> None:
         self.engine = engine
@@ -65,6 +63,8 @@ class DirectorService:
         self.allow_test_controls = False  # `simulation` in requests: only on a server started for tests
         self.upload_root: Path | None = None  # gradio's upload folder (build_app sets it)
         self.uploads = UploadBook(Path(tempfile.gettempdir()))  # build_app binds it to gradio's folder and queue
+        self.runner = JobRunner(self)  # the GPU job's path
+        self.endpoints = SmallEndpoints(self)  # /cancel, /server_status, /models, /jobs, /job_result ...
 
     # ------------------------------------------------------------ /generate
 
@@ -111,53 +111,8 @@ class DirectorService:
 
     def submitted(self, endpoint: str, admit: Callable[[str], Admitted], caller: gr.Request | None,
                   progress: Any) -> tuple[str, str]:
-        """The one path of a GPU job (/generate, /generate_refs, /finish): who asks, `admit`'s checks
-        (its uploads held under the call's own key until the call ends), the job claimed by its
-        owner, then run under the GPU lock and followed to its reply. Every refusal and failure goes
-        back as a typed error, and a job that does not finish is recorded before the next may start."""
-        job_id, claimed, holder = "", False, uuid.uuid4().hex
-        try:
-            owner = client_of(caller)
-            admitted = admit(holder)
-            self.registry.claim(admitted.job_id, owner)
-            job_id, claimed = admitted.job_id, True
-            self.registry.arrive(job_id, admitted.label)  # /job_result: waiting for the GPU
-            progress(0.0, desc=Phase.QUEUED.value)
-            with self.registry.gpu_lock:  # a cancelled job still finishing never overlaps this one
-                try:
-                    if self.registry.is_cancelled(job_id):
-                        raise JobCancelledError(job_id)
-                    return self._follow(job_id, admitted, owner, progress)
-                except Exception as error:
-                    self._record_end(job_id, error)  # before the next job may take the GPU
-                    claimed = False  # recorded
-                    raise
-        except DirectorError as error:
-            if claimed:
-                self._record_end(job_id, error)
-            elif not job_id:
-                refusals.info("%s refused: %s", endpoint, one_line(str(error)))
-            raise gr.Error(protocol.encode_error(error), print_exception=False) from None
-        except Exception as error:  # an engine bug must still reach the user as a message
-            if claimed or not job_id:
-                self._record_end(job_id, error)
-            raise gr.Error(protocol.encode_error(GenerationFailedError(repr(error)[:300], stage="server")),
-                           print_exception=False) from None
-        finally:
-            self.uploads.release(holder)
-
-    def _record_end(self, job_id: str, error: Exception) -> None:
-        """One log line per job that did not finish (a traceback only for a real server bug)."""
-        state = JobState.CANCELLED if isinstance(error, JobCancelledError) else JobState.FAILED
-        message = getattr(error, "message", str(error))
-        if not isinstance(error, DirectorError):
-            log.error("job %s crashed", job_id or "?", exc_info=error)
-        elif state is JobState.CANCELLED:
-            log.info("job %s cancelled", job_id)
-        else:
-            log.warning("job %s failed: %s", job_id, one_line(message))
-        if job_id:
-            self.registry.finish(job_id, state, message)
+        """The one path of a GPU job (server/job_runner.py), for /generate, /generate_refs and /finish."""
+        return self.runner.submitted(endpoint, admit, caller, progress)
 
     @staticmethod
     def _media(*uploads: Any) -> dict[MediaInput, Path]:
@@ -170,121 +125,6 @@ class DirectorService:
                 raise InvalidRequestError(slot, "must be an uploaded file")
             media[MediaInput(slot)] = Path(value)
         return media
-
-    def _follow(self, job_id: str, admitted: Admitted, owner: str, progress: Any) -> tuple[str, str]:
-        """Start the engine's job, pass its progress on, keep its output for /job_result and reply."""
-        job = admitted.start(job_id)
-        for event in job.events():
-            if event.kind == "step":
-                self.registry.step(job_id, event.step or 0)
-                # the pass and window ride in the description: a step count that starts again is not a step back
-                progress((event.step, event.total_steps), desc=encode_desc(Phase.INFERENCE, event.stage), unit="steps")
-            elif event.kind == "phase" and event.phase is not None:
-                progress(overall_progress(event.phase), desc=event.phase.value)
-            elif event.kind == "log":
-                log.info("job %s: %s", job_id, event.message)
-        output = job.result()
-        settings = admitted.settings
-        reply = GenerateReply(
-            job_id=job_id, engine=self.engine.name, seed=output.seed,
-            settings=settings.without_media().model_copy(update={"seed": output.seed}),
-            frames=output.frames, fps=output.fps, width=output.width, height=output.height,
-            has_audio=output.has_audio, output_name=output.path.name,
-            started_at=self._started(job_id), finished_at=time.time(),
-        )
-        self.results.keep(reply, output.path, owner)  # before it counts as done
-        self.registry.finish(job_id, JobState.SUCCEEDED)
-        log.info("job %s done in %.2f s: %s", job_id, reply.generation_seconds, output.path.name)
-        return str(self._served(output.path, job_id)), reply.model_dump_json()
-
-    def _served(self, path: Path, job_id: str) -> Path:
-        """The clip as gradio hands it out: a hard link in gradio's own folder where that is on the same
-        disk, else the clip itself (which gradio then hashes and copies whole before it answers: about
-        a second per 500 MB)."""
-        if self.upload_root is None:
-            return path
-        link = self.upload_root / "bmd-outputs" / job_id / path.name
-        try:
-            link.parent.mkdir(parents=True, exist_ok=True)
-            os.link(path, link)
-        except OSError:
-            return path
-        return link
-
-    def _started(self, job_id: str) -> float:
-        for record in self.registry.history():
-            if record.job_id == job_id and record.started_at:
-                return record.started_at
-        return time.time()
-
-    # ------------------------------------------------------------ the small endpoints
-
-    def cancel(self, job_id: str, caller: gr.Request | None = None) -> str:
-        def call() -> str:
-            owner = client_of(caller)
-            reply = self.registry.cancel(check_job_id(job_id), owner)
-            (log.info if reply.was_running else refusals.info)("cancel %s: %s", job_id, reply.state.value)
-            return reply.model_dump_json()
-
-        return self._typed(call, "cancel")
-
-    def server_status(self, caller: gr.Request | None = None) -> str:
-        return self._typed(lambda: self._server_status(client_or_none(caller)), "server_status")
-
-    def _server_status(self, owner: str | None) -> str:
-        info = self.engine.describe()
-        current = self.registry.current_job_id
-        if current is not None and (owner is None or self.registry.owner_of(current) != owner):
-            current = None  # another client's job: not named
-        status = ServerStatus(
-            api_version=API_VERSION, server_version=__version__, engine=self.engine.name,
-            wan2gp_version=info.get("wan2gp_version"), gradio_version=gr.__version__,
-            device=info.get("device", "unknown"), vram_total_gb=info.get("vram_total_gb"),
-            vram_free_gb=info.get("vram_free_gb"), busy=self.registry.gpu_lock.locked(),
-            current_job_id=current, queue_length=self.queue_length(),
-            uptime_seconds=time.time() - self.started_at, test_controls=self.allow_test_controls,
-            max_upload_bytes=self.limits.max_bytes,
-        )
-        return status.model_dump_json()
-
-    def models(self) -> str:
-        return self._typed(lambda: json.dumps([m.model_dump(mode="json") for m in self.engine.models()]), "models")
-
-    def model_defaults(self, model_type: str) -> str:
-        return self._typed(lambda: json.dumps(self.engine.model_defaults(check_model_type(model_type))),
-                           "model_defaults")
-
-    def loras(self, model_type: str) -> str:
-        return self._typed(lambda: self.engine.loras(check_model_type(model_type)).model_dump_json(), "loras")
-
-    def jobs(self, caller: gr.Request | None = None) -> str:
-        """The caller's own jobs (a client never sees another's)."""
-        return self._typed(lambda: json.dumps([r.model_dump(mode="json")
-                                               for r in self.registry.history(client_of(caller))]), "jobs")
-
-    def job_result(self, job_id: str, caller: gr.Request | None = None) -> tuple[str | None, str]:
-        """How one of the caller's jobs stands, with its clip when it finished (a client that lost its
-        connection, or a Blender reopened after a crash, fetches it instead of rendering it again)."""
-        try:
-            return lookup_job(self.registry, self.results, job_id, client_of(caller))
-        except DirectorError as error:
-            refusals.info("job_result refused: %s", one_line(str(error)))
-            raise gr.Error(protocol.encode_error(error), print_exception=False) from None
-
-    @staticmethod
-    def _typed(call: Callable[[], str], endpoint: str = "") -> str:
-        """A typed error on the wire for every failure: our refusals as they are (one rate-limited log
-        line), anything else as a server bug (logged with its traceback)."""
-        try:
-            return call()
-        except DirectorError as error:
-            refusals.info("%s refused: %s", endpoint or "call", one_line(str(error)))
-            raise gr.Error(protocol.encode_error(error), print_exception=False) from None
-        except Exception as error:
-            log.error("%s failed", endpoint or "call", exc_info=error)
-            bug = DirectorError(f"the server failed on /{endpoint}: {type(error).__name__}",
-                                hint="the server log has the details; restart the server if it persists")
-            raise gr.Error(protocol.encode_error(bug), print_exception=False) from None
 
 
 def build_app(service: DirectorService) -> gr.Blocks:
@@ -304,15 +144,16 @@ def build_app(service: DirectorService) -> gr.Blocks:
                       api_name=protocol.GENERATE.strip("/"), concurrency_limit=1, concurrency_id="gpu")
         references.register(service, trigger, text_in, slots, video, text_out)  # /generate_refs: a cast of several
         finishing.register(service, trigger, text_in, video, text_out)  # /finish, on the same GPU queue
-        for fn, inputs in ((service.cancel, [text_in]), (service.models, []),
-                           (service.model_defaults, [text_in]), (service.loras, [text_in]),
-                           (service.jobs, [])):
+        endpoints = service.endpoints
+        for fn, inputs in ((endpoints.cancel, [text_in]), (endpoints.models, []),
+                           (endpoints.model_defaults, [text_in]), (endpoints.loras, [text_in]),
+                           (endpoints.jobs, [])):
             trigger.click(fn, inputs, [text_out], api_name=fn.__name__, concurrency_limit=None)
         # unqueued: a client's connect reads it with one plain POST /gradio_api/run/server_status instead of
         # a queued call (which gradio_client collects in 50 ms polls)
-        trigger.click(service.server_status, [], [text_out], api_name="server_status", concurrency_limit=None,
+        trigger.click(endpoints.server_status, [], [text_out], api_name="server_status", concurrency_limit=None,
                       queue=False)
-        trigger.click(service.job_result, [text_in], [video, text_out], api_name=protocol.JOB_RESULT.strip("/"),
+        trigger.click(endpoints.job_result, [text_in], [video, text_out], api_name=protocol.JOB_RESULT.strip("/"),
                       concurrency_limit=None)
     # api_open=False (gradio 5 and 6 spell it alike): a plain POST /gradio_api/run/<endpoint> of a queued
     # endpoint would skip the queue and the GPU's concurrency limit; only the unqueued /server_status answers it

@@ -1,5 +1,5 @@
 """A GPU job that passed every check of its endpoint (/generate, /generate_refs or /finish), as the
-server's one submit path (app.py DirectorService.submitted) takes it."""
+server's one submit path (job_runner.py JobRunner.submitted) takes it."""
 
 from __future__ import annotations
 
