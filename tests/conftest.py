@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,11 @@ SERVER_PYTHONS = {
 }
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+# A run started in the background (nohup, `cmd &` in a script) inherits SIGINT ignored, and so would every
+# CLI a test starts: its Ctrl-C tests would then test nothing. Handled here, SIGINT is default again in
+# the children (a handler does not survive exec; an ignored signal does).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # tests/blender and tests/packaging need bpy: make test runs them in the bpy venvs; elsewhere not collected
 collect_ignore = [] if importlib.util.find_spec("bpy") else ["blender", "packaging"]
