@@ -8,6 +8,10 @@
   is saved (with their sidecars) and their strips follow, before the file is written.
 - A clip is placed once: a strip already carrying its job id is never added again, and once the
   .blend is saved with it, reopening it never places it again.
+- An unsaved session holds a lock on its journal while Blender runs. A new unsaved file (Blender's
+  start, File > New) takes over the journals of unsaved sessions whose Blender is gone (crashed): their
+  jobs become this file's (jobs/orphan_sessions.py). A .blend opened from a folder with the shared
+  journal of older versions takes that over (jobs/legacy_journal.py).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import os
 import time
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import bpy
 from bpy.app.handlers import persistent
@@ -29,6 +33,7 @@ if TYPE_CHECKING:  # annotations only: the add-on's enable imports no pydantic (
 SESSION = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"  # this Blender session, while unsaved
 _journals: dict[str, Path] = {}  # .blend path ("": unsaved) -> its journal
 _saving: dict[str, object] = {}  # what save_pre changed, for save_post / save_post_fail
+_session_lock: list[IO[bytes]] = []  # held while this Blender runs: its unsaved journal is not an orphan
 
 
 def journal_path(blend_file: str | None = None) -> Path:
@@ -41,6 +46,12 @@ def journal_path(blend_file: str | None = None) -> Path:
         found = (journal.journal_for_blend(Path(blend_file)) if blend_file else
                  _user_folder("sessions") / f"unsaved-{SESSION}{journal.SUFFIX}")
         _journals[blend_file] = found
+        if not blend_file and not _session_lock:
+            from ..jobs import session_locks
+
+            held = session_locks.try_hold(found)
+            if held is not None:
+                _session_lock.append(held)
     return found
 
 
@@ -52,6 +63,12 @@ def restore() -> list[JobRecord]:
     """A .blend was opened (or the add-on enabled with one open): its jobs come back; running ones get
     their placeholder back if the file was saved without it."""
     path = journal_path()
+    if bpy.data.filepath:
+        from ..jobs import legacy_journal
+
+        legacy_journal.migrate(path)
+    else:
+        _take_orphaned_sessions(path)
     if addon.manager_if_running() is None and not path.exists():
         return []  # nothing to bring back (Blender's start-up file, a new project): no job manager yet
     records = addon.manager().load_journal(path)
@@ -62,6 +79,23 @@ def restore() -> list[JobRecord]:
         if scene is not None and sequencer.find_placeholder(scene, record.id) is None:
             sequencer.add_placeholder(scene, record)
     return records
+
+
+def _take_orphaned_sessions(path: Path) -> int:
+    """The jobs of unsaved sessions whose Blender is gone become this unsaved file's: finished clips
+    are placed, unfinished jobs asked about on their server (as after any crash)."""
+    from ..jobs import orphan_sessions
+
+    taken = 0
+    with orphan_sessions.orphans(path.parent, path) as found:
+        for orphan in found:
+            manager = addon.manager()
+            taken += len(manager.load_journal(orphan))
+            manager.move_project(orphan, path)
+    if taken:
+        print(f"Movie Director: {taken} job(s) of an unsaved session that ended without saving "
+              "(Blender closed or crashed) were brought back into this file")
+    return taken
 
 
 def placed_strip(record: JobRecord):

@@ -182,8 +182,7 @@ def register() -> None:
 
 
 def _restore_open_project() -> None:
-    if bpy.data.filepath:
-        _restore_jobs()
+    _restore_jobs()  # unsaved too: the jobs of an unsaved session that crashed come back (ui/projects.py)
 
 
 def unregister() -> None:
