@@ -25,15 +25,8 @@ def probe(url: str, timeout: float, *, logged_in: bool = False) -> int:
 
     try:
         response = httpx.get(f"{url}/config", timeout=timeout, follow_redirects=True, verify=_verify(url))
-    except httpx.ConnectError as exc:
-        raise ServerUnavailableError(url, f"connection refused: {exc}") from None
-    except httpx.TimeoutException:
-        raise ServerUnavailableError(
-            url, f"it accepted the connection but did not answer within {timeout:g} s",
-            hint="the server may be hung or overloaded: " + hints.hint("restart_server"),
-        ) from None
     except httpx.HTTPError as exc:
-        raise ServerUnavailableError(url, f"{type(exc).__name__}: {exc}") from None
+        raise _unreachable(url, timeout, exc) or ServerUnavailableError(url, f"{type(exc).__name__}: {exc}") from None
     if response.status_code in (401, 403):
         if not logged_in:
             raise LoginError(url, "This server needs a login", hint=hints.hint("login"))
@@ -41,6 +34,19 @@ def probe(url: str, timeout: float, *, logged_in: bool = False) -> int:
         raise ServerUnavailableError(url, f"HTTP {response.status_code} from /config",
                                      hint="check the URL: it should be the Director server's address")
     return response.status_code
+
+
+def _unreachable(url: str, timeout: float, exc: Exception) -> ServerUnavailableError | None:
+    """Nobody there, or somebody who does not answer in time: the typed error (None for other failures)."""
+    import httpx
+
+    if isinstance(exc, httpx.ConnectError):
+        return ServerUnavailableError(url, f"connection refused: {exc}")
+    if isinstance(exc, httpx.TimeoutException):
+        return ServerUnavailableError(
+            url, f"it accepted the connection but did not answer within {timeout:g} s",
+            hint="the server may be hung or overloaded: " + hints.hint("restart_server"))
+    return None
 
 
 def _verify(url: str) -> bool:
@@ -58,15 +64,11 @@ def quick_status(url: str, timeout: float, headers: dict[str, str]) -> str | Non
     try:
         response = httpx.post(f"{url}/gradio_api/run/server_status", json={"data": []}, headers=headers,
                               timeout=timeout, verify=_verify(url))
-    except httpx.ConnectError as exc:
-        raise ServerUnavailableError(url, f"connection refused: {exc}") from None
-    except httpx.TimeoutException:
-        raise ServerUnavailableError(
-            url, f"it accepted the connection but did not answer within {timeout:g} s",
-            hint="the server may be hung or overloaded: " + hints.hint("restart_server"),
-        ) from None
-    except httpx.HTTPError:
-        return None
+    except httpx.HTTPError as exc:
+        unreachable = _unreachable(url, timeout, exc)
+        if unreachable is not None:
+            raise unreachable from None
+        return None  # answered, but not this way: connect the long way
     if response.status_code != 200:
         return None
     try:
