@@ -57,6 +57,17 @@ def _bare_request(settings: dict[str, Any], simulation: dict[str, Any] | None = 
     return [json.dumps(body), *[None] * len(protocol.MEDIA_SLOTS)]
 
 
+def _warm_pair(rounds: int, ours: Callable[[], float], reference: Callable[[], float],
+               *connections: Any) -> tuple[list[float], list[float]]:
+    """One unmeasured call each (connections warm), then the interleaved rounds; the connections closed after."""
+    try:
+        ours(), reference()
+        return _pair(rounds, ours, reference)
+    finally:
+        for connection in connections:
+            connection.close()
+
+
 def _pair(rounds: int, ours: Callable[[], float], reference: Callable[[], float]) -> tuple[list[float], list[float]]:
     a: list[float] = []
     b: list[float] = []
@@ -124,12 +135,7 @@ def first_progress(url: str, folder: Path, rounds: int) -> Figure:
         job.result(timeout=120)
         return took * 1000
 
-    try:
-        ours(), reference()
-        a, b = _pair(rounds, ours, reference)
-    finally:
-        client.close()
-        bare.close()
+    a, b = _warm_pair(rounds, ours, reference, client, bare)
     return Figure("first_progress", "submit → first progress", "ms", a, "bare gradio submit → first step", b,
                   [condition("ratio <= 1.2")], note=f"first denoising step of {SHOT['num_inference_steps']} "
                   "(server paced 0.05 s a step); both sides poll the job every 1 ms")
@@ -148,12 +154,7 @@ def one_job(url: str, folder: Path, rounds: int) -> Figure:
         bare.predict(*_bare_request(SHOT), api_name=protocol.GENERATE)
         return (time.perf_counter() - started) * 1000
 
-    try:
-        ours(), reference()
-        a, b = _pair(rounds, ours, reference)
-    finally:
-        client.close()
-        bare.close()
+    a, b = _warm_pair(rounds, ours, reference, client, bare)
     return Figure("one_job", "one job end to end (Wan2GPClient)", "ms", a, "bare gradio_client predict", b,
                   [condition("ratio <= 1.02")],
                   note=f"{SHOT['video_length']} frames {SHOT['resolution']}, {SHOT['num_inference_steps']} steps × 0.05 s; "
