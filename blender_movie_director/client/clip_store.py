@@ -66,7 +66,6 @@ def keep_clip(downloaded: Path, output_name: str, output_dir: Path) -> tuple[Pat
             failures.append(f"could not save into {folder}: {exc.strerror or exc}")
             _remove_half_copy(downloaded, folder / name)
             continue
-        _remove_empty_parent(downloaded)
         note = "" if not failures else f"{failures[0]}; the clip was kept in {folder}"
         return target, note
     _unsaved.add(downloaded)
@@ -138,10 +137,3 @@ def _free_path(path: Path) -> Path:
         candidate = path.with_name(f"{path.stem}({n}){path.suffix}")
         n += 1
     return candidate
-
-
-def _remove_empty_parent(path: Path) -> None:
-    try:
-        path.parent.rmdir()  # gradio leaves one folder per download behind
-    except OSError:
-        pass

@@ -24,6 +24,7 @@ from ..common.errors import (
 )
 from ..common.messages import API_VERSION, ServerStatus
 from ..common.model_info import ModelInfo
+from .clip_download import download_file, file_url
 from .clip_store import remove_download_folder
 from .gradio_refusals import typed_error_of
 from .transport import is_transport_error, open_gradio_client, probe, quick_status
@@ -90,7 +91,7 @@ class ServerConnection:
                 raise LoginError(self.url, "This server has no login, but a user and password were given",
                                  hint=hints.hint("no_login"))
         self._download_dir = tempfile.mkdtemp(prefix="bmd-download-")
-        self._gradio = open_gradio_client(self.url, self._download_dir, auth=self._auth, headers=self._headers)
+        self._gradio = open_gradio_client(self.url, auth=self._auth, headers=self._headers)
         try:
             named = set(self._gradio.view_api(print_info=False, return_format="dict")["named_endpoints"])
             missing = [e for e in protocol.REQUIRED_ENDPOINTS if e not in named]
@@ -162,6 +163,15 @@ class ServerConnection:
             if is_transport_error(exc) or isinstance(exc, (KeyError, concurrent.futures.CancelledError)):
                 raise ServerUnavailableError(self.url, f"{type(exc).__name__} during {endpoint}") from None
             raise
+
+    def fetch_file(self, file_out: Any) -> Path:
+        """Download a file a job returned (gradio's file reply) into this connection's download folder;
+        raises DownloadBroke (client/clip_download.py) when it does not arrive whole."""
+        gradio = self._require()
+        assert self._download_dir is not None
+        url = file_url(file_out, getattr(gradio, "src_prefixed", f"{self.url}/gradio_api/"))
+        return download_file(url, Path(self._download_dir), headers={**gradio.headers},
+                             cookies=dict(getattr(gradio, "cookies", None) or {}))
 
     def _call_json(self, endpoint: str, *args: Any) -> Any:
         text = self._call(endpoint, *args)

@@ -25,9 +25,12 @@ from ..common.errors import (
     JobTimeoutError,
     ServerReplyError,
     ServerUnavailableError,
+    TransportError,
 )
+from ..common.job_lookup import JobLookup
 from ..common.messages import CancelReply, GenerateReply, JobResult, JobStatus
 from ..common.settings import GenerationSettings
+from .clip_download import DownloadBroke
 from .clip_store import store_clip
 from .gradio_refusals import typed_error_of
 from .job_status import JobStatusTracker
@@ -42,9 +45,14 @@ class JobServer(Protocol):
 
     def cancel_job(self, job_id: str) -> CancelReply: ...
 
+    def fetch_file(self, file_out: Any) -> Path: ...
+
+    def job_result(self, job_id: str) -> tuple[JobLookup, Path | None]: ...
+
 CANCEL_GRACE_SECONDS = 10.0
 WAIT_SLICE_SECONDS = 0.1
 STALL_SECONDS = 15.0  # no word from the server this long: ask whether it is still alive
+REFETCH_SECONDS = 300.0  # a cut download is fetched again from the server's result shelf this long (a restart)
 
 
 class GenerationJob:
@@ -65,8 +73,21 @@ class GenerationJob:
         self._final: JobResult | DirectorError | None = None
         self._progress = JobStatusTracker(job_id)  # gradio's updates read as JobStatus
         self.stall_seconds = STALL_SECONDS
+        # A clip whose download broke is asked for again (the server keeps it): a script's result() then
+        # still returns it. The job manager sets 0 and fetches it itself, with the job shown waiting.
+        self.refetch_seconds = REFETCH_SECONDS
         self._heard: tuple[Any, float] = (None, time.monotonic())  # last server update, when it changed
         self._probed_at = 0.0
+        # The clip is fetched on gradio's own thread the moment the server's side ends (as gradio's own
+        # download was): no caller's thread waits on it, and a waiting worker wakes once it is here.
+        self._arrived = threading.Event()
+        self._arrival: JobResult | DirectorError | None = None  # None: the server's side failed
+        self._on_arrival: list[Callable[[], None]] = []
+        self._arrival_lock = threading.Lock()
+        add = getattr(gradio_job, "add_done_callback", None)
+        self._fetches_on_arrival = add is not None
+        if add is not None:
+            add(self._server_done)
 
     def __repr__(self) -> str:
         return f"<GenerationJob {self.id} {self.settings.model_type} {self._progress.last.state.value}>"
@@ -78,7 +99,8 @@ class GenerationJob:
         health probe) ends the job too, so a `while not job.done()` loop always ends."""
         if self._final is None and not self._gradio_job.done():
             self.check_alive()
-        return self._final is not None or self._gradio_job.done()
+        return self._final is not None or (self._arrived.is_set() if self._fetches_on_arrival
+                                           else self._gradio_job.done())
 
     def status(self) -> JobStatus:
         """The latest known state, without waiting on the network."""
@@ -103,11 +125,30 @@ class GenerationJob:
         return self._progress.from_gradio(self._gradio_job.status())
 
     def when_done(self, callback: Callable[[], None]) -> None:
-        """Call `callback` (on a client thread, or at once) when the server's side of the job ends, with
-        its clip downloaded or not: a waiting worker wakes then instead of at its next poll."""
-        add = getattr(self._gradio_job, "add_done_callback", None)
-        if add is not None:
-            add(lambda _future: callback())
+        """Call `callback` (on a client thread, or at once) when the job has ended and its clip, if any,
+        has arrived: a waiting worker wakes then instead of at its next poll."""
+        if not self._fetches_on_arrival:
+            return
+        with self._arrival_lock:
+            if not self._arrived.is_set():
+                self._on_arrival.append(callback)
+                return
+        callback()
+
+    def _server_done(self, future: Any) -> None:
+        """gradio's thread, when the server's side ended: fetch a finished job's clip, then wake waiters."""
+        try:
+            if not future.cancelled() and future.exception() is None:
+                self._arrival = self._kept(future.result())
+        except Exception as exc:  # whatever happens here must still end the job, with a message
+            self._arrival = GenerationFailedError(f"the clip could not be kept: {type(exc).__name__}: {exc}",
+                                                  stage="download", job_id=self.id)
+        finally:
+            with self._arrival_lock:
+                self._arrived.set()
+                callbacks, self._on_arrival = self._on_arrival, []
+            for callback in callbacks:
+                callback()
 
     # ------------------------------------------------------------ watchdog
 
@@ -141,9 +182,12 @@ class GenerationJob:
 
     def result(self, timeout: float | None = None) -> JobResult:
         """Wait for the clip and return it on local disk; raises a typed DirectorError otherwise."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         with self._collect_lock:
             if self._final is None:
                 self._final = self._collect(timeout)
+            if isinstance(self._final, DownloadCutError) and self.refetch_seconds > 0:
+                self._final = self._refetch(self._final, deadline)
             final = self._final
         if isinstance(final, DirectorError):
             raise final
@@ -164,10 +208,34 @@ class GenerationJob:
                     raise JobTimeoutError(self.id, timeout or 0) from None  # not final: the job runs on
             except Exception as exc:
                 return self._failure(exc)
+        if not self._fetches_on_arrival:
+            return self._kept(outputs)
+        while not self._arrived.wait(WAIT_SLICE_SECONDS):  # the clip is on its way (gradio's thread)
+            if deadline is not None and time.monotonic() >= deadline:
+                raise JobTimeoutError(self.id, timeout or 0) from None
+        return self._arrival if self._arrival is not None else GenerationFailedError(
+            "the server's reply ended without a clip", stage="transport", job_id=self.id)
+
+    def _kept(self, outputs: Any) -> JobResult | DirectorError:
         try:
             return self._store(outputs)
         except DirectorError as error:
             return error
+
+    def _refetch(self, cut: DownloadCutError, deadline: float | None) -> JobResult | DirectorError:
+        """Fetch the finished clip again from the server's result shelf (waiting out a restart), until
+        `deadline` or refetch_seconds: the job's own clip, never a second render."""
+        from .attached_job import AttachedJob
+
+        window = self.refetch_seconds if deadline is None else min(self.refetch_seconds, deadline - time.monotonic())
+        attached = AttachedJob(self._client, self.id, self.settings, self.output_dir, submitted_at=self.submitted_at)
+        attached.stall_seconds = window  # the server unreachable this long (restarting): give up
+        try:
+            return attached.result(timeout=max(window, 0.0))
+        except JobTimeoutError:
+            return cut
+        except DirectorError as error:
+            return error if not isinstance(error, TransportError) else cut
 
     def _sent_files(self) -> dict[str, str]:
         """slot → the path this job sent in it (to name the field of a refused upload)."""
@@ -217,7 +285,13 @@ class GenerationJob:
             reply = GenerateReply.model_validate_json(reply_json)
         except (TypeError, ValueError, ValidationError) as exc:
             raise ServerReplyError(f"/generate returned {type(outputs).__name__}: {str(exc)[:300]}") from None
-        return store_clip(Path(_file_path(file_out)), reply, self.output_dir, self.submitted_at)
+        try:
+            downloaded = self._client.fetch_file(file_out)
+        except ValueError as exc:
+            raise ServerReplyError(f"/generate: {exc}") from None
+        except DownloadBroke as exc:  # the clip waits on the server's result shelf: fetch it again from there
+            raise DownloadCutError(self.id, str(exc)) from None
+        return store_clip(downloaded, reply, self.output_dir, self.submitted_at)
 
     # ------------------------------------------------------------ cancel
 
@@ -258,16 +332,3 @@ def _refused(exc: Exception) -> bool:
     import httpx
 
     return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, ConnectionRefusedError))
-
-
-def _file_path(file_out: Any) -> str:
-    """gradio 5 servers send {'video': path} or {'path': ...} shapes, gradio 6 a plain path."""
-    if isinstance(file_out, dict):
-        for key in ("path", "video", "name"):
-            if isinstance(file_out.get(key), str):
-                return file_out[key]
-            if isinstance(file_out.get(key), dict):
-                return _file_path(file_out[key])
-    if isinstance(file_out, str):
-        return file_out
-    raise ServerReplyError(f"no file in the reply ({type(file_out).__name__})")

@@ -24,7 +24,7 @@ def probe(url: str, timeout: float, *, logged_in: bool = False) -> int:
     import httpx
 
     try:
-        response = httpx.get(f"{url}/config", timeout=timeout, follow_redirects=True, verify=_verify(url))
+        response = httpx.get(f"{url}/config", timeout=timeout, follow_redirects=True, verify=verify_certificates(url))
     except httpx.HTTPError as exc:
         raise _unreachable(url, timeout, exc) or ServerUnavailableError(url, f"{type(exc).__name__}: {exc}") from None
     if response.status_code in (401, 403):
@@ -49,7 +49,7 @@ def _unreachable(url: str, timeout: float, exc: Exception) -> ServerUnavailableE
     return None
 
 
-def _verify(url: str) -> bool:
+def verify_certificates(url: str) -> bool:
     """Certificates are checked on https; plain http has none to check, and building httpx's default
     TLS context (loading the CA bundle) costs 15–20 ms per request."""
     return not url.lower().startswith("http://")
@@ -63,7 +63,7 @@ def quick_status(url: str, timeout: float, headers: dict[str, str]) -> str | Non
 
     try:
         response = httpx.post(f"{url}/gradio_api/run/server_status", json={"data": []}, headers=headers,
-                              timeout=timeout, verify=_verify(url))
+                              timeout=timeout, verify=verify_certificates(url))
     except httpx.HTTPError as exc:
         unreachable = _unreachable(url, timeout, exc)
         if unreachable is not None:
@@ -78,9 +78,9 @@ def quick_status(url: str, timeout: float, headers: dict[str, str]) -> str | Non
     return data[0] if isinstance(data, list) and data and isinstance(data[0], str) else None
 
 
-def open_gradio_client(url: str, download_dir: str, *, auth: tuple[str, str] | None,
-                       headers: dict[str, str] | None) -> Any:
-    """gradio_client.Client with telemetry off, no chatter on stdout, and a read timeout on its requests."""
+def open_gradio_client(url: str, *, auth: tuple[str, str] | None, headers: dict[str, str] | None) -> Any:
+    """gradio_client.Client with telemetry off, no chatter on stdout, a read timeout on its requests, and
+    no downloads of its own (files come through client/clip_download.py)."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # the constructor flag alone does not stop it
     import httpx
     from gradio_client import Client
@@ -91,8 +91,8 @@ def open_gradio_client(url: str, download_dir: str, *, auth: tuple[str, str] | N
     # never cuts a live job. It is per read, not per request: a long job or a big download is not cut.
     timeout = httpx.Timeout(STREAM_READ_SECONDS, connect=CONNECT_SECONDS)
     try:
-        return Client(url, verbose=False, download_files=download_dir, auth=auth, headers=headers,
-                      analytics_enabled=False, ssl_verify=_verify(url), httpx_kwargs={"timeout": timeout})
+        return Client(url, verbose=False, download_files=False, auth=auth, headers=headers,
+                      analytics_enabled=False, ssl_verify=verify_certificates(url), httpx_kwargs={"timeout": timeout})
     except Exception as exc:  # gradio raises ValueError/httpx errors of many shapes here
         if auth is not None and "could not login" in str(exc).lower():
             raise LoginError(url, "The server refused this user and password", hint=hints.hint("wrong_login")) from None

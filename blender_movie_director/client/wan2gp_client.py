@@ -23,7 +23,13 @@ from ..common import protocol
 from ..common.addresses import DEFAULT_URL
 from ..common.durations import check_seconds
 from ..common.enums import MediaInput, ModelCategory, TaskKind
-from ..common.errors import DirectorError, InvalidRequestError, InvalidSettingsError, ServerReplyError
+from ..common.errors import (
+    DirectorError,
+    DownloadCutError,
+    InvalidRequestError,
+    InvalidSettingsError,
+    ServerReplyError,
+)
 from ..common.extra_settings import allowed_extra_keys, check_extra_keys
 from ..common.job_lookup import JobLookup
 from ..common.media_check import check_media_file
@@ -31,9 +37,10 @@ from ..common.messages import CancelReply, GenerateRequest, JobResult, LoraList,
 from ..common.model_info import ModelInfo
 from ..common.settings import GenerationSettings, SimulationOptions, parse_settings
 from .attached_job import AttachedJob
+from .clip_download import DownloadBroke
 from .connection import ServerConnection
 from .connection import parse_reply as _parse
-from .job import GenerationJob, _file_path
+from .job import GenerationJob
 
 
 class Wan2GPClient(ServerConnection):
@@ -83,7 +90,14 @@ class Wan2GPClient(ServerConnection):
             lookup = JobLookup.model_validate_json(text)
         except (TypeError, ValueError) as exc:
             raise ServerReplyError(f"{protocol.JOB_RESULT} returned {type(outputs).__name__}: {str(exc)[:300]}") from None
-        return lookup, (Path(_file_path(file_out)) if file_out else None)
+        if not file_out:
+            return lookup, None
+        try:
+            return lookup, self.fetch_file(file_out)
+        except ValueError as exc:
+            raise ServerReplyError(f"{protocol.JOB_RESULT}: {exc}") from None
+        except DownloadBroke as exc:  # the server keeps the clip: asking again fetches it again
+            raise DownloadCutError(job_id, str(exc)) from None
 
     def attach(self, job_id: str, settings: GenerationSettings, *, output_dir: str | Path | None = None,
                submitted_at: float | None = None) -> AttachedJob:

@@ -482,6 +482,7 @@ class JobManager:
             return
         if self.stall_seconds is not None:
             job.stall_seconds = self.stall_seconds
+        job.refetch_seconds = 0  # a cut download is fetched again by Reattach, the job shown waiting meanwhile
         self._live[record.id] = job
         job.when_done(self._wake.set)  # its clip is collected the moment it is there, not at the next poll
         self._update(record.id, state=JobState.SUBMITTING, waiting="", server_url=self.url,

@@ -215,8 +215,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+FILE_CHUNK_BYTES = 1 << 20
+
+
 def main(argv: list[str] | None = None) -> int:
     from starlette.middleware import Middleware
+    from starlette.responses import FileResponse
 
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -257,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.allow_test_controls:
         log.warning("test controls on: requests may inject faults and set the pace (for test suites only)")
     app = build_app(service)
+    # gradio serves clips through Starlette's FileResponse: 64 KB per file read (a thread hop each) and
+    # per send. In 1 MB pieces a 500 MB clip's download is about twice as fast (make bench: download).
+    FileResponse.chunk_size = FILE_CHUNK_BYTES
     janitor = Janitor(args.output_dir.resolve(), temp_dir, args.keep_results_hours * 3600,
                       in_use=service.uploads.in_use, pending=lambda: pending_upload_paths(app)).start()
     pruner = GradioPruner(app).start()  # gradio 5.29 keeps every call's request otherwise

@@ -237,13 +237,15 @@ def download(url: str, folder: Path, rounds: int, megabytes: int) -> tuple[Figur
     return (
         Figure("download", f"download of a {megabytes} MB output", "MB/s", column("ours_mb_s"),
                "raw loopback copy", raw, [condition("ratio >= 0.8")],
-               note="engine finished → clip in its folder (Wan2GPClient), in MB/s; raw: the same bytes over a plain "
-                    "loopback socket (sendfile → recv_into → file) in the same process"),
+               note="engine finished → clip in its folder (Wan2GPClient: its own GET of gradio's file route, "
+                    "1 MB reads into the file); raw: the same bytes over a plain loopback socket "
+                    "(sendfile → recv_into → file) in the same process"),
         Figure("download_bare", "  the same through bare gradio_client", "MB/s", column("bare_mb_s"),
                "raw loopback copy", raw, note="engine finished → predict() returned (its download hashes every byte)"),
         Figure("download_http", "  plain HTTP GET from gradio's file route", "MB/s", column("http_mb_s"),
-               "raw loopback copy", raw, note="httpx stream, 1 MB reads, nothing else: the floor of any gradio "
-                                              "client (uvicorn + h11 + starlette's 64 KB file chunks on the server)"),
+               "raw loopback copy", raw, note="httpx stream, 1 MB reads, nothing else: what any gradio client "
+                                              "gets (uvicorn + h11 on the server, the Director server's 1 MB file "
+                                              "chunks; httpx itself reads 64 KB at a time)"),
         Figure("download_memory", "  client memory growth over that download", "MB", column("growth_mb"),
                target=[condition("max < 32")], note="peak RSS of a fresh client process, after minus before the job"),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import tempfile
 import time
 from pathlib import Path
 
@@ -68,6 +69,21 @@ def test_submit_progress_then_a_real_mp4(client: Wan2GPClient, tmp_path: Path) -
     sidecar = json.loads(result.sidecar_path.read_text())
     assert sidecar["settings"]["prompt"] == SHOT["prompt"] and sidecar["seed"] == 1234
     assert result.total_seconds >= result.generation_seconds > 0
+
+
+def test_downloads_leave_nothing_in_the_temp_folder(server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clips are fetched straight into the client's own download folder and moved out of it: no empty
+    /tmp/<40 hex> folder per clip (gradio_client's own download leaves one), nothing once closed."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    with Wan2GPClient(server.url, output_dir=tmp_path / "clips") as client:
+        clips = [client.generate({**SHOT, "num_inference_steps": 2}, simulation={"step_seconds": 0}, timeout=60)
+                 for _ in range(2)]
+        assert [p.name for p in temp.iterdir()] == [Path(client._download_dir).name]  # its own folder only
+        assert not any(Path(client._download_dir).iterdir())  # each clip moved out of it
+    assert all(clip.video_path.stat().st_size > 0 for clip in clips)
+    assert list(temp.iterdir()) == []
 
 
 def test_random_seed_comes_back_as_the_seed_used(client: Wan2GPClient) -> None:

@@ -212,6 +212,35 @@ def test_a_download_cut_by_a_server_restart_is_fetched_again(fresh_server, tmp_p
             restarted.stop()
 
 
+def test_a_scripts_result_fetches_a_cut_download_again(fresh_server, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same cut in a plain script: job.result() waits out the restart and returns the clip the server
+    finished (same seed, whole, one render); no partial file or empty download folder is left behind."""
+    tmp = tmp_path / "client_tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))  # the client's download folder is made in here
+    restarted = None
+    try:
+        with Wan2GPClient(fresh_server.url, output_dir=tmp_path / "clips") as client:
+            job = client.submit({**SHOT, "prompt": "cut in a script", "seed": 4242},
+                                simulation={"step_seconds": 0.01, "pad_output_mb": CUT_CLIP_MB})
+            wait_until(lambda: any(p.stat().st_size > 0 for p in tmp.rglob("*") if p.is_file()), 60,
+                       "the download to write its first bytes")
+            restarted, up_at = kill_and_restart(fresh_server, tmp_path, "script-cut", kill=True, down_seconds=1.0)
+            clip = job.result(timeout=120)
+            print(f"\ndownload cut by a SIGKILL → script's result() returned the clip {time.monotonic() - up_at:.1f} s "
+                  "after the server answered")
+            assert clip.seed == 4242 and clip.video_path.stat().st_size > CUT_CLIP_MB * 1_000_000 * 0.9
+            leftovers = [p for p in tmp.rglob("*") if p.is_file()]
+            assert leftovers == [], leftovers  # the cut download's partial file was removed
+        assert list(tmp.iterdir()) == []  # no download folder left either
+        renders = [p for p in (tmp_path / "server_out").glob("*cut_in_a_script*.mp4") if ".partial" not in p.name]
+        assert len(renders) == 1, renders  # fetched, not rendered again
+    finally:
+        if restarted is not None:
+            restarted.stop()
+
+
 def _model(model_id: str):
     from blender_movie_director.common.catalog import MODELS_BY_ID
 

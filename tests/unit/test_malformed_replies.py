@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
+from blender_movie_director.client.clip_download import server_path
 from blender_movie_director.client.job import GenerationJob
 from blender_movie_director.common.errors import ServerReplyError
 from blender_movie_director.common.settings import GenerationSettings
@@ -18,11 +20,20 @@ GOOD_REPLY = {"job_id": "job12345678", "engine": "simulated", "seed": 4, "settin
 MP4_HEAD = b"\x00\x00\x00\x18ftypisom" + b"\0" * 64
 
 
+class LocalFiles:
+    """A client whose 'download' of a file reply is the server path itself (server and client share a disk)."""
+
+    url = "http://127.0.0.1:1"
+
+    def fetch_file(self, file_out) -> Path:
+        return Path(server_path(file_out))
+
+
 def job_with_outputs(mocker, tmp_path: Path, outputs) -> GenerationJob:
-    gradio_job = mocker.Mock()
-    gradio_job.done.return_value = True
-    gradio_job.result.return_value = outputs
-    return GenerationJob(mocker.Mock(), "job12345678", SETTINGS, gradio_job, tmp_path / "clips")
+    gradio_job: Future = Future()  # the same completion (and done-callbacks) as gradio_client's Job
+    job = GenerationJob(LocalFiles(), "job12345678", SETTINGS, gradio_job, tmp_path / "clips")  # type: ignore[arg-type]
+    gradio_job.set_result(outputs)
+    return job
 
 
 def downloaded(tmp_path: Path, content: bytes, name: str = "clip.mp4") -> str:
