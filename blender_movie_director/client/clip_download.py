@@ -49,8 +49,8 @@ def download_file(url: str, folder: Path, *, headers: dict[str, str], cookies: d
     """GET `url` into a new file in `folder`; raises DownloadBroke with the reason (no partial file left)."""
     parts = urllib.parse.urlsplit(url)
     Path(folder).mkdir(parents=True, exist_ok=True)
-    # a name of its own (two fetches of one clip may overlap), ending like the server's file
-    target = Path(folder) / f"{secrets.token_hex(4)}-{Path(urllib.parse.unquote(parts.path)).name or 'download'}"
+    name = Path(urllib.parse.unquote(parts.path)).name or "download"
+    target = Path(folder) / f"{secrets.token_hex(4)}-{name}"  # two fetches of one clip may overlap
     request_headers = dict(headers)
     if cookies:
         request_headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
@@ -59,12 +59,12 @@ def download_file(url: str, folder: Path, *, headers: dict[str, str], cookies: d
         connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers=request_headers)
         response = connection.getresponse()
         if response.status != 200:
-            raise DownloadBroke(f"HTTP {response.status} for {target.name}")
+            raise DownloadBroke(f"HTTP {response.status} for {name}")
         expected = response.getheader("Content-Length")
         connection.sock.settimeout(READ_SECONDS)
         got = _save(response, target)
         if expected is not None and got != int(expected):
-            raise DownloadBroke(f"{target.name}: {got} of {expected} bytes arrived")
+            raise DownloadBroke(f"{name}: {got} of {expected} bytes arrived")
     except DownloadBroke:
         target.unlink(missing_ok=True)
         raise
