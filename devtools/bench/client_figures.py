@@ -346,25 +346,48 @@ def throughput(folder: Path, rounds: int, jobs: int) -> list[Figure]:
     from .multi_server import run_batch, simulated_servers
 
     per: dict[int, list[float]] = {1: [], 2: [], 4: []}
+    busy: dict[int, list[float]] = {1: [], 2: [], 4: []}
     with simulated_servers(4, folder / "pool-servers") as started:
         urls = [s.url for s in started]
         for n in range(rounds + 1):
             order = [1, 2, 4][n % 3:] + [1, 2, 4][:n % 3]
             for count in order:
+                cpu_before = cpu_seconds([s.pid for s in started])
                 seconds, records, _ = run_batch(urls[:count], jobs, folder / f"pool-{n}-{count}")
+                cpu = cpu_seconds([s.pid for s in started]) - cpu_before
                 failed = [r for r in records if r.result is None]
                 if failed:
                     raise RuntimeError(f"{len(failed)} of {jobs} jobs on {count} servers did not finish: "
                                        f"{failed[0].error}")
                 if n:  # the first round warms every server (its model "loads" once)
                     per[count].append(len(records) * 60.0 / seconds)
+                    busy[count].append(cpu / seconds)
     note = (f"{jobs} jobs a batch ({SHOT['video_length']} frames {SHOT['resolution']}, 10 steps × 0.05 s) through "
             "ServerPool; every server on this machine, so the servers' rendering shares its cores")
+    cores = os.cpu_count() or 1
     return [Figure("jobs_per_minute_1", "jobs per minute, 1 server (pool)", "jobs/min", per[1], note=note),
             Figure("jobs_per_minute_2", "jobs per minute, 2 servers", "jobs/min", per[2], "1 server", per[1],
                    [condition("ratio >= 1.8")]),
             Figure("jobs_per_minute_4", "jobs per minute, 4 servers", "jobs/min", per[4], "1 server", per[1],
-                   [condition("ratio >= 3.5")])]
+                   [condition("ratio >= 3.5")]),
+            *(Figure(f"cores_busy_{count}", f"  cores busy during the {count}-server batch", "cores", busy[count],
+                     note=f"CPU seconds of the servers (ffmpeg included), this process and its threads per second "
+                          f"of the batch, of the {cores} cores here: near {cores} the machine, not the pool, "
+                          "is the limit") for count in (1, 2, 4))]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time so far of these processes (with their finished children, e.g. ffmpeg) and of this one."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    total = own.ru_utime + own.ru_stime
+    ticks = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(v) for v in fields[11:15]) / ticks  # utime stime cutime cstime
+    return total
 
 
 def main(argv: list[str]) -> int:
