@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import bpy
 
 from ..common.addresses import DEFAULT_PORT
 from ..common.errors import DirectorError
-from ..launcher import process as launcher
 from . import addon
+
+if TYPE_CHECKING:  # imported when a server is started: argparse, socket and the install checks stay off enable
+    from ..launcher import process as launcher
 
 _lock = threading.Lock()
 _server: launcher.ServerProcess | None = None
@@ -31,6 +34,8 @@ def start() -> None:
         with _lock:
             _state["error"] = "Set Wan2GP Folder in the add-on's preferences (or tick Simulated Engine)"
         return
+    from ..launcher import process as launcher
+
     url = urlparse(addon.server_url())
     config = launcher.LaunchConfig(
         python=Path(bpy.path.abspath(p.server_python)) if p and p.server_python else Path(""),
@@ -44,6 +49,8 @@ def start() -> None:
 
 
 def _start(config: launcher.LaunchConfig) -> None:
+    from ..launcher import process as launcher
+
     global _server
     try:
         config.python = launcher.choose_python(config.wan2gp_dir, config.python)

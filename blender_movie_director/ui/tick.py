@@ -5,7 +5,6 @@ Kept a plain function so that tests (where bpy.app.timers never fire) can call i
 
 from __future__ import annotations
 
-import statistics
 import time
 from typing import TYPE_CHECKING
 
@@ -129,6 +128,8 @@ def tick_stats() -> dict[str, float]:
     if not TICK_SECONDS:
         return {}
     ordered = sorted(TICK_SECONDS)
+    import statistics  # only when asked: it pulls in fractions and decimal
+
     return {"ticks": len(ordered), "median_ms": statistics.median(ordered) * 1000, "worst_ms": ordered[-1] * 1000}
 
 
