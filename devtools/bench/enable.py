@@ -28,7 +28,8 @@ type = "add-on"
 blender_version_min = "4.2.0"
 license = ["SPDX:GPL-3.0-or-later"]
 """
-WATCHED = ("pydantic", "gradio_client", "httpx", "jobs.manager", "client.wan2gp_client")  # kept off the enable path
+WATCHED = ("pydantic", "gradio_client", "httpx", "jobs.manager", "client.wan2gp_client", "launcher.process",
+           "statistics")  # kept off the enable path
 
 
 def main(user_resources: Path, which: str) -> dict:

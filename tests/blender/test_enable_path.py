@@ -1,6 +1,7 @@
-"""Enabling the add-on stays light: pydantic, gradio_client, httpx, the client and the job manager are
-imported on first use (the first Generate, the Director tab's first draw, a project with jobs),
-never by register() nor by Blender's start-up file loading after it.
+"""Enabling the add-on stays light: pydantic, gradio_client, httpx, the client, the job manager and the
+launcher (argparse, socket) are imported on first use (the first Generate, the Director tab's first
+draw, a project with jobs, Start Server), never by register() nor by Blender's start-up file loading
+after it.
 
 Blender enables every extension at start-up, so what register() imports is paid at every start
 (`make bench` measures it: about 20 ms warm instead of about 80). A fresh process per check: this
