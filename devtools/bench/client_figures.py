@@ -240,6 +240,10 @@ def download(url: str, folder: Path, rounds: int, megabytes: int) -> tuple[Figur
                note="engine finished → clip in its folder (Wan2GPClient: its own GET of gradio's file route, "
                     "1 MB reads into the file); raw: the same bytes over a plain loopback socket "
                     "(sendfile → recv_into → file) in the same process"),
+        Figure("download_transfer", "  its transfer alone (GET → file)", "MB/s", column("transfer_mb_s"),
+               "raw loopback copy", raw, [condition("ratio >= 0.8")],
+               note="the client's own GET of gradio's file route into its download folder; the figure above "
+                    "adds gradio's reply (server overhead, below) and the move into the clips' folder"),
         Figure("download_bare", "  the same through bare gradio_client", "MB/s", column("bare_mb_s"),
                "raw loopback copy", raw, note="engine finished → predict() returned (its download hashes every byte)"),
         Figure("download_http", "  plain HTTP GET from gradio's file route", "MB/s", column("http_mb_s"),
@@ -264,12 +268,13 @@ def _download_sample(url: str, out: Path, megabytes: int, order: int) -> dict[st
     got: dict[str, Any] = {}
 
     def ours() -> None:
+        transfers = _timed_downloads()
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         result = client.generate(TINY, simulation=padded, timeout=600)
         after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         size = result.video_path.stat().st_size / 1024 / 1024
         got.update(ours_mb_s=size / (result.downloaded_at - result.finished_at), growth_mb=after - before, size=size,
-                   path=result.video_path)
+                   path=result.video_path, transfer_mb_s=size / transfers[-1])
 
     def bare() -> None:
         gradio = _bare(url, out)
@@ -306,6 +311,24 @@ def _download_sample(url: str, out: Path, megabytes: int, order: int) -> dict[st
     got["raw_mb_s"] = got["size"] / raw_copy(got["path"], out / "raw-copy.bin")
     client.close()
     return {key: value for key, value in got.items() if key != "path"}
+
+
+def _timed_downloads() -> list[float]:
+    """Seconds of each clip transfer the client makes from now on (its GET → file, nothing around it)."""
+    from blender_movie_director.client import connection
+
+    seconds: list[float] = []
+    download = connection.download_file
+
+    def timed(*args: Any, **kwargs: Any) -> Path:
+        started = time.perf_counter()
+        try:
+            return download(*args, **kwargs)
+        finally:
+            seconds.append(time.perf_counter() - started)
+
+    connection.download_file = timed
+    return seconds
 
 
 def raw_copy(source: Path, target: Path) -> float:
