@@ -137,13 +137,7 @@ def _check_video(slot: str, path: Path, limits: MediaLimits) -> MediaFacts:
     if width * height > limits.max_pixels:
         raise InvalidSettingsError(slot, f"{path.name} is {width}x{height}; this server takes frames up to "
                                   f"{limits.max_pixels / 1e6:.1f} megapixels", hint="scale the video down")
-    duration = _DURATION.search(text)
-    seconds = (int(duration.group(1)) * 3600 + int(duration.group(2)) * 60 + float(duration.group(3))
-               if duration else None)
-    if seconds is not None and seconds > limits.max_video_seconds:
-        raise InvalidSettingsError(slot, f"{path.name} lasts {seconds:.0f} s; this server takes up to "
-                                  f"{limits.max_video_seconds:g} s", hint="trim the video")
-    return MediaFacts(width, height, seconds)
+    return MediaFacts(width, height, _checked_duration(slot, path, text, limits, "video"))
 
 
 AUDIO_FORMATS = ("wav", "flac", "ogg", "mp3", "mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm")
@@ -163,13 +157,18 @@ def _check_audio(slot: str, path: Path, limits: MediaLimits) -> MediaFacts:
         kind = f"{found.group(1)} data" if found else "not media ffmpeg can open"
         raise InvalidSettingsError(slot, f"{path.name} is {kind} without a sound track that can be decoded, "
                                    f"not {wanted}", hint="export the sound again")
-    duration = _DURATION.search(text)
+    return MediaFacts(0, 0, _checked_duration(slot, path, text, limits, "sound"))
+
+
+def _checked_duration(slot: str, path: Path, ffmpeg_text: str, limits: MediaLimits, what: str) -> float | None:
+    """The length ffmpeg printed for the file (None if it printed none), refused beyond the server's limit."""
+    duration = _DURATION.search(ffmpeg_text)
     seconds = (int(duration.group(1)) * 3600 + int(duration.group(2)) * 60 + float(duration.group(3))
                if duration else None)
     if seconds is not None and seconds > limits.max_video_seconds:
         raise InvalidSettingsError(slot, f"{path.name} lasts {seconds:.0f} s; this server takes up to "
-                                   f"{limits.max_video_seconds:g} s", hint="trim the sound")
-    return MediaFacts(0, 0, seconds)
+                                   f"{limits.max_video_seconds:g} s", hint=f"trim the {what}")
+    return seconds
 
 
 # ---------------------------------------------------------------- who uses which upload

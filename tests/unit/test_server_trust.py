@@ -130,11 +130,15 @@ def test_media_is_probed_for_its_slot(uploads: Path, tmp_path: Path) -> None:
     video = uploads / "abc" / "clip.mp4"
     subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=8", "-t", "3",
                     str(video)], check=True)
+    sound = uploads / "abc" / "voice.wav"
+    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440", "-t", "3",
+                    str(sound)], check=True)
     cases = [(MediaInput.IMAGE_START, text, "not an image"), (MediaInput.IMAGE_END, garbage, "not an image"),
              (MediaInput.IMAGE_START, huge, "megapixels"), (MediaInput.IMAGE_START, outside, "not a file uploaded"),
              (MediaInput.IMAGE_START, uploads / "abc" / "gone.png", "missing"),
              (MediaInput.VIDEO_GUIDE, png, "not a video"), (MediaInput.VIDEO_SOURCE, text, "not a video"),
-             (MediaInput.VIDEO_SOURCE, video, "lasts 3 s"), (MediaInput.IMAGE_START, video, "not an image")]
+             (MediaInput.VIDEO_SOURCE, video, "lasts 3 s"), (MediaInput.IMAGE_START, video, "not an image"),
+             (MediaInput.AUDIO_GUIDE, sound, "lasts 3 s.*trim the sound")]
     for slot, path, words in cases:
         with pytest.raises(InvalidSettingsError, match=words) as caught:
             check_upload(slot, path, limits, uploads)
