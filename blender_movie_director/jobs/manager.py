@@ -21,12 +21,12 @@ Nothing is lost, nothing is done twice:
 
 from __future__ import annotations
 
-import queue
 import random
 import threading
 import time
 import traceback
 import uuid
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -98,7 +98,7 @@ class JobManager:
         self._pending: list[str] = []  # queued here, not yet sent
         self._live: dict[str, Job] = {}
         self._server_cancels = ServerCancels(keep_seconds=max(connect_grace, 60.0))
-        self._events: queue.Queue[Event] = queue.Queue()
+        self._events: deque[Event] = deque()  # append and popleft are atomic: no lock on the main thread
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._refresh_server = True
@@ -159,7 +159,7 @@ class JobManager:
             self._records[record.id] = record
             self._pending.append(record.id)
         self._mark(record)
-        self._events.put(JobChanged(record))
+        self._events.append(JobChanged(record))
         self.start()
         self._wake.set()
         return record
@@ -239,7 +239,7 @@ class JobManager:
                 mine.append(record)
         self._journals.mark(project)
         for record in mine:
-            self._events.put(JobChanged(record))
+            self._events.append(JobChanged(record))
         if mine:
             self.start()
         self._wake.set()
@@ -294,8 +294,8 @@ class JobManager:
         events: list[Event] = []
         while len(events) < limit:
             try:
-                events.append(self._events.get_nowait())
-            except queue.Empty:
+                events.append(self._events.popleft())
+            except IndexError:
                 break
         return events
 
@@ -400,7 +400,7 @@ class JobManager:
 
     def _set_server(self, info: ServerInfo) -> None:
         self.server = info
-        self._events.put(ServerChanged(info))
+        self._events.append(ServerChanged(info))
 
     def _update(self, job_id: str, notify: bool = True, **changes: Any) -> JobRecord | None:
         with self._lock:
@@ -415,7 +415,7 @@ class JobManager:
         if state_changed:
             self._status_due = 0.0  # the server's queue changed too
         if notify:
-            self._events.put(JobChanged(record))
+            self._events.append(JobChanged(record))
         return record
 
     def _mark(self, record: JobRecord) -> None:

@@ -18,7 +18,7 @@ signal: the bpy module never calls them, and a script's edits do not always reac
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import bpy
 
@@ -81,17 +81,23 @@ def _unchanged(active: list) -> bool:
     """Every running job's placeholder is where the last full look found it, with the same length."""
     if len(active) != len(_as_seen):
         return False
+    strips_of: dict[str, Any] = {}  # scene name -> its strips, looked up once per call (RNA calls cost)
     for record in active:
         seen = _as_seen.get(record.id)
         if seen is None:
             return False  # a new job
         if not seen[1]:
             continue
-        scene = bpy.data.scenes.get(seen[0])
-        editor = scene.sequence_editor if scene is not None else None
-        strip = compat.all_strips(editor).get(seen[1]) if editor is not None else None
-        if (strip is None or strip.get("bmd_job_id") != record.id or not strip.get("bmd_placeholder")
-                or int(strip.frame_final_duration) != seen[2]):
+        strips = strips_of.get(seen[0])
+        if strips is None:
+            scene = bpy.data.scenes.get(seen[0])
+            editor = scene.sequence_editor if scene is not None else None
+            if editor is None:
+                return False
+            strips = strips_of[seen[0]] = compat.all_strips(editor)
+        strip = strips.get(seen[1])
+        if (strip is None or int(strip.frame_final_duration) != seen[2] or strip.get("bmd_job_id") != record.id
+                or not strip.get("bmd_placeholder")):
             return False
     return True
 

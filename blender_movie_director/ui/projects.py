@@ -38,11 +38,11 @@ _session_lock: list[IO[bytes]] = []  # held while this Blender runs: its unsaved
 
 def journal_path(blend_file: str | None = None) -> Path:
     """The journal of the open .blend (or of `blend_file`), or of this unsaved session."""
-    from ..jobs import journal
-
     blend_file = bpy.data.filepath if blend_file is None else blend_file
     found = _journals.get(blend_file)  # the tick asks on every job event: worked out once per file
     if found is None:
+        from ..jobs import journal
+
         found = (journal.journal_for_blend(Path(blend_file)) if blend_file else
                  _user_folder("sessions") / f"unsaved-{SESSION}{journal.SUFFIX}")
         _journals[blend_file] = found
@@ -56,7 +56,9 @@ def journal_path(blend_file: str | None = None) -> Path:
 
 
 def is_current(record: JobRecord) -> bool:
-    return record.project == journal_path()
+    # the tick asks on every job change: compare the paths' cached text, not Path objects (their
+    # equality works out case-folded parts each time)
+    return record.project is not None and str(record.project) == str(journal_path())
 
 
 def restore() -> list[JobRecord]:

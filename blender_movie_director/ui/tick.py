@@ -37,22 +37,25 @@ def tick() -> float | None:
         return 1.0
     from ..jobs.records import JobChanged, ServerChanged  # loaded with the manager, never at enable
 
-    redraw = False
-    for event in manager.drain():
-        redraw = True
+    events = manager.drain()
+    changed: dict[str, JobRecord] = {}  # a job's newest snapshot says all its earlier ones did
+    for event in events:
         if isinstance(event, JobChanged):
-            _on_job(event.record, manager.poll_interval)
+            changed[event.record.id] = event.record
         elif isinstance(event, ServerChanged):
             from . import properties
 
             properties.refresh_model_items(event.info.models)
-    if not sequencer_busy():
+    for record in changed.values():
+        _on_job(record, manager.poll_interval)
+    busy = sequencer_busy()
+    if not busy:
         placeholders.watch(manager)  # deleted: cancel its job; trimmed before it started: ask again
-    if _waiting and not sequencer_busy():
+    if _waiting and not busy:
         for job_id, record in list(_waiting.items()):
             _place(record)
             del _waiting[job_id]
-    if redraw:
+    if events:
         _redraw()
     TICK_SECONDS.append(time.perf_counter() - started)
     del TICK_SECONDS[:-2000]

@@ -9,6 +9,7 @@ import os
 import random
 import signal
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -277,6 +278,7 @@ def test_soak_jobs_with_cancels_and_two_server_restarts(fresh_server, tmp_path: 
     def ended() -> int:
         return sum(manager.get(i).state.is_terminal for i in ids)
 
+    history = StateHistory(manager, ids)
     try:
         for i in range(SOAK_JOBS):
             settings = parse_settings({**SHOT, "prompt": f"soak shot {i}", "num_inference_steps": rng.randint(2, 6)})
@@ -290,8 +292,10 @@ def test_soak_jobs_with_cancels_and_two_server_restarts(fresh_server, tmp_path: 
                 manager.cancel(victim)
             if i in (SOAK_JOBS // 3, 2 * SOAK_JOBS // 3):
                 wait_until(lambda: ended() >= len(ids) // 3, 120, "some jobs to finish before the restart")
+                history.mark(f"server {'killed' if i == SOAK_JOBS // 3 else 'stopped'}")
                 server, up_at = kill_and_restart(server, tmp_path, f"restart{i}", kill=i == SOAK_JOBS // 3,
                                                  down_seconds=DOWN_SECONDS)
+                history.mark("new server answers")
                 servers.append(server)
                 before = {j for j in ids if manager.get(j).state is JobState.SUCCEEDED}
                 wait_until(lambda before=before: any(manager.get(j).state is JobState.SUCCEEDED
@@ -317,6 +321,8 @@ def test_soak_jobs_with_cancels_and_two_server_restarts(fresh_server, tmp_path: 
               + f", lost {len(lost)}, rendered twice {sum(n > 1 for n in renders.values())}, "
               + f"cancels delivered to the server {len(manager.server_cancels.delivered)}, "
               + "first clip after each restart " + ", ".join(f"{t:.1f} s" for t in recovery) + " after it answered")
+        for record in failed:  # each failure's own words and way: a restart should explain every one of them
+            print(f"  failed {record.id}: {record.error}\n    {history.of(record.id)}")
         assert len(ids) == SOAK_JOBS and lost == []
         assert all(n == 1 for n in renders.values()), {k: n for k, n in renders.items() if n > 1}
         assert len(finished) >= SOAK_JOBS * 2 // 3
@@ -328,9 +334,47 @@ def test_soak_jobs_with_cancels_and_two_server_restarts(fresh_server, tmp_path: 
         assert len(failed) <= 2, [r.error for r in failed]
         assert all("lost mid-job" in r.error or "stopped answering" in r.error for r in failed), [r.error for r in failed]
     finally:
+        history.stop()
         manager.stop()
         for extra in servers[1:]:
             extra.stop()
+
+
+class StateHistory:
+    """Each job's states as they changed (sampled every 10 ms) beside the faults, to tell why a job failed."""
+
+    def __init__(self, manager: JobManager, ids: list[str]) -> None:
+        self._manager, self._ids = manager, ids
+        self._started = time.monotonic()
+        self._seen: dict[str, list[tuple[float, str]]] = {}
+        self._marks: list[tuple[float, str]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def mark(self, what: str) -> None:
+        self._marks.append((time.monotonic() - self._started, what))
+
+    def of(self, job_id: str) -> str:
+        events = sorted(self._seen.get(job_id, []) + [(t, f"[{m}]") for t, m in self._marks])
+        return " → ".join(f"{t:.2f} {what}" for t, what in events)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.01):
+            for job_id in list(self._ids):
+                record = self._manager.get(job_id)
+                if record is None:
+                    continue
+                status = record.status
+                what = record.state.value + (f" {status.phase.value} {status.step}/{status.total_steps}"
+                                             if status is not None and status.phase is not None else "")
+                seen = self._seen.setdefault(job_id, [])
+                if not seen or seen[-1][1] != what:
+                    seen.append((time.monotonic() - self._started, what))
 
 
 def test_a_job_queued_while_the_server_is_down_waits_and_lands(tmp_path: Path) -> None:
