@@ -328,11 +328,15 @@ def test_soak_jobs_with_cancels_and_two_server_restarts(fresh_server, tmp_path: 
         assert len(finished) >= SOAK_JOBS * 2 // 3
         assert {r.state for r in records} <= {JobState.SUCCEEDED, JobState.CANCELLED, JobState.FAILED}
         assert all(r.id in cancelled_by_us for r in records if r.state is JobState.CANCELLED)
-        # a restart fails only the job that was running on the server that died (at most one each): never
-        # one that waited to be sent or in the server's queue, nor one it finished whose download it cut
-        # (fetched again from the restarted server's result shelf)
-        assert len(failed) <= 2, [r.error for r in failed]
-        assert all("lost mid-job" in r.error or "stopped answering" in r.error for r in failed), [r.error for r in failed]
+        # a restart fails only a job that was running on the server as it died (the spec keeps that one
+        # failing): never one that waited to be sent or in the server's queue, nor one it finished whose
+        # download it cut (fetched again from the restarted server's result shelf). Usually one a restart;
+        # the next job may take the GPU as a SIGTERM'd server winds down, and it dies with it too.
+        unexplained = [f"{r.id}: {r.error} / {history.of(r.id)}" for r in failed
+                       if not history.failed_running_at_a_death(r.id)
+                       or not ("lost mid-job" in r.error or "stopped answering" in r.error)]
+        assert unexplained == [], unexplained
+        assert len(failed) <= 4, [r.error for r in failed]  # at most two a restart
     finally:
         history.stop()
         manager.stop()
@@ -358,6 +362,17 @@ class StateHistory:
     def of(self, job_id: str) -> str:
         events = sorted(self._seen.get(job_id, []) + [(t, f"[{m}]") for t, m in self._marks])
         return " → ".join(f"{t:.2f} {what}" for t, what in events)
+
+    def failed_running_at_a_death(self, job_id: str) -> bool:
+        """The job was running when it failed, between a server's death and the next server answering."""
+        seen = self._seen.get(job_id, [])
+        at = next((n for n, (_, what) in enumerate(seen) if what.startswith("failed")), None)
+        if not at or not seen[at - 1][1].startswith("running"):
+            return False
+        failed_at = seen[at][0]
+        deaths = [t for t, what in self._marks if what.startswith("server") and t <= failed_at + 0.05]
+        answers = [t for t, what in self._marks if what == "new server answers"]
+        return bool(deaths) and not any(deaths[-1] < t < failed_at for t in answers)
 
     def stop(self) -> None:
         self._stop.set()
