@@ -4,6 +4,7 @@ dropped, and a half-copied file is never left behind as if it were a clip."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -115,6 +116,35 @@ def move_clip(result: JobResult, target: Path) -> JobResult:
     if old_sidecar is not None and moved.sidecar_path is not None and Path(old_sidecar) != moved.sidecar_path:
         Path(old_sidecar).unlink(missing_ok=True)
     return moved
+
+
+def copy_clip(source: Path, folder: Path) -> Path:
+    """A copy of a kept clip in `folder` (a hard link where the disk allows), with its sidecar (rewritten
+    to name the copy): a project saved as another one keeps its own clips. A file of that name and size already there (an earlier Save As)
+    is taken as the copy. Raises OSError when it cannot be copied (no half copy is left)."""
+    source, folder = Path(source), Path(folder)
+    target = folder / source.name
+    if target.is_file() and target.stat().st_size == source.stat().st_size:
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    target = _free_path(target)
+    try:
+        os.link(source, target)  # same disk: no time, no space; clips are never written in place
+    except OSError:
+        try:
+            shutil.copyfile(source, target)
+        except OSError:
+            target.unlink(missing_ok=True)
+            raise
+    sidecar = source.with_suffix(".json")
+    if sidecar.is_file():
+        try:
+            data = json.loads(sidecar.read_text(encoding="utf-8"))
+            data.update(video_path=str(target), sidecar_path=str(target.with_suffix(".json")))
+            write_json_atomically(target.with_suffix(".json"), data, indent=2)
+        except (OSError, ValueError, AttributeError):
+            pass  # the clip is what the strip needs; its settings stay beside the original
+    return target
 
 
 def _remove_half_copy(downloaded: Path, target: Path) -> None:

@@ -165,12 +165,13 @@ class ClipLibrary:
         return sorted(found, key=lambda e: e.result.finished_at or e.added_at, reverse=True)
 
     def merge_from(self, other: Path, folder: Path | None = None) -> int:
-        """Take in another library's clips (an unsaved session's, when the project is first saved); a clip
-        that has moved into `folder` since is found there by name. Returns how many were new."""
+        """Take in another library's clips (an unsaved session's when the project is first saved, the old
+        project's on a Save As elsewhere); a clip that has moved or been copied into `folder` is taken
+        from there, by name. Returns how many were new."""
         items = []
         for entry in ClipLibrary(other).entries():
             result = entry.result
-            if not entry.exists and folder is not None and (Path(folder) / entry.clip.name).is_file():
+            if folder is not None and (Path(folder) / entry.clip.name).is_file():
                 moved = Path(folder) / entry.clip.name
                 sidecar = moved.with_suffix(".json")
                 result = result.model_copy(update={"video_path": moved,

@@ -144,15 +144,18 @@ def before_save(filepath: str = "", *_args) -> None:
     first_save = not bpy.data.filepath
     target = addon.output_dir_for(filepath)
     manager = addon.manager()
-    moved = manager.move_project(old, new, target if (first_save or target != addon.output_dir()) else None)
+    elsewhere = not first_save and target != addon.output_dir()
+    moved = manager.move_project(old, new, target if (first_save or elsewhere) else None)
+    # saved into another folder: the clips the old file had saved are copied (the old project keeps its own)
+    copied = _copy_saved_clips(addon.output_dir(), target, skip=moved) if elsewhere else {}
     old_base = Path(bpy.data.filepath).parent if bpy.data.filepath else None
     new_base = Path(filepath).parent
     for strip in _all_director_strips():
         path = _file_of(strip)
         if path is None:
             continue
-        if path in moved:
-            path = moved[path]
+        if path in moved or path in copied:
+            path = moved.get(path) or copied[path]
         elif not first_save:
             continue  # a clip of the old project: Blender remaps its relative path itself
         if not Path(path).is_relative_to(new_base):
@@ -162,7 +165,7 @@ def before_save(filepath: str = "", *_args) -> None:
         # one relative to the new file (an unsaved file keeps `//` paths as they are)
         base = old_base or new_base
         _point(strip, "//" + os.path.relpath(path, base).replace(os.sep, "/"))
-    _saving.update(old=old, new=new, moved=moved)
+    _saving.update(old=old, new=new, moved=moved, copied=copied)
 
 
 @persistent
@@ -192,14 +195,35 @@ def save_failed(*_args) -> None:
         return
     manager = addon.manager_if_running()
     moved = _saving.get("moved") or {}
-    if manager is not None and isinstance(moved, dict):
+    copied = _saving.get("copied") or {}
+    if manager is not None and isinstance(moved, dict) and isinstance(copied, dict):
         back = manager.move_project(Path(str(_saving["new"])), Path(str(_saving["old"])), addon.output_dir())
         undo = {new: back.get(new, new) for new in moved.values()}
+        undo.update({copy: original for original, copy in copied.items()})
         for strip in _all_director_strips():
             path = _file_of(strip)
             if path is not None and path in undo:
                 _point(strip, str(undo[path]))
     _saving.clear()
+
+
+def _copy_saved_clips(old_folder: Path, new_folder: Path, skip: dict[Path, Path]) -> dict[Path, Path]:
+    """Copy the clips of the open file's strips that live in its project folder into the new project's
+    folder (a Save As elsewhere). Returns original → copy; a clip that cannot be copied keeps its link
+    to the old project, and the console says so."""
+    copied: dict[Path, Path] = {}
+    from ..client.clip_store import copy_clip
+
+    for strip in _all_director_strips():
+        path = _file_of(strip)
+        if path is None or path in skip or path in copied or not path.is_file() or not path.is_relative_to(old_folder):
+            continue
+        try:
+            copied[path] = copy_clip(path, new_folder)
+        except OSError as exc:
+            print(f"Movie Director: {path.name} stays linked from {old_folder}: could not copy it into "
+                  f"{new_folder} ({exc.strerror or exc})")
+    return copied
 
 
 HANDLERS = {"save_pre": before_save, "save_post": after_save, "save_post_fail": save_failed}

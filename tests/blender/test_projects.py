@@ -332,11 +332,20 @@ def test_save_as_elsewhere_takes_the_unsaved_work_along(addon, scene, drive, tmp
     by_job = {s["bmd_job_id"]: s for s in clips()}
     assert by_job[unsaved.id].filepath.startswith("//movie_director/")
     assert clip_file(by_job[unsaved.id]).parent == second / "movie_director"
-    assert clip_file(by_job[saved.id]).is_file()  # still a.blend's clip, linked from b.blend
+    # a.blend's clip is copied: b's project holds its own, a's keeps its clip
+    copy = clip_file(by_job[saved.id])
+    assert copy.parent == second / "movie_director" and by_job[saved.id].filepath.startswith("//movie_director/")
+    assert (first / "movie_director" / copy.name).is_file()
+    assert json.loads(copy.with_suffix(".json").read_text())["video_path"] == str(copy)  # its sidecar came too
     assert journal_ids(second / "movie_director" / "b.journal.json") == {unsaved.id}
     assert journal_ids(first / "movie_director" / "a.journal.json") == {saved.id}
+    library = json.loads((second / "movie_director" / "b.library.json").read_text())
     new_session(addon)
+    shutil.move(str(first), tmp_path / "one-moved-away")  # b's project stands on its own
     bpy.ops.wm.open_mainfile(filepath=str(second / "b.blend"))
     settle(addon, drive)
     assert sorted(s["bmd_job_id"] for s in clips()) == sorted([saved.id, unsaved.id])
-    assert all(clip_file(s).is_file() for s in clips())
+    assert all(clip_file(s).is_file() and clip_file(s).parent == second / "movie_director" for s in clips())
+    assert len(library["clips"]) == 2 and all(str(first) not in json.dumps(c) for c in library["clips"]), library
+    bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "one-moved-away" / "a.blend"))
+    assert all(clip_file(s).is_file() for s in clips())  # a's project is intact
