@@ -21,6 +21,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import bpy
+from bpy.app.handlers import persistent
 
 from ..common import shot_timing
 from ..common.enums import JobState
@@ -38,6 +39,15 @@ _lengths: dict[str, tuple[int, float]] = {}  # job id -> (placeholder length, si
 # job id -> (scene, strip name, length) at the last full look; no name: it had no placeholder (another
 # project's job, one queued without one), and a job never gets one later (a .blend opened starts afresh)
 _as_seen: dict[str, tuple[str, str, int]] = {}
+# An Undo or Redo since the last look: a placeholder it took away was not deleted by the user. Ctrl+Z
+# is a reflex; minutes of GPU work are not thrown away for it: the job goes on, its clip lands in its
+# slot (Redo brings the placeholder back); the Jobs panel's Cancel still stops it.
+_undo: list[bool] = [False]
+
+
+@persistent
+def undo_happened(*_args) -> None:
+    _undo[0] = True
 
 
 def watch(manager: JobManager) -> None:
@@ -47,8 +57,10 @@ def watch(manager: JobManager) -> None:
     if not active:
         _seen.clear()
         _as_seen.clear()
+        _undo[0] = False
         return
     if not _lengths and _unchanged(active):
+        _undo[0] = False
         return
     on_timeline = _placeholders({r.slot.scene for r in active})
     _as_seen.clear()
@@ -60,9 +72,13 @@ def watch(manager: JobManager) -> None:
         scene = bpy.data.scenes.get(record.slot.scene)
         strip = on_timeline.get(record.id)
         if strip is None:
-            if record.id in _seen and scene is not None:  # the user deleted it: the job goes too
+            if record.id in _seen and scene is not None:
                 del _seen[record.id]
-                manager.cancel(record.id)
+                if _undo[0]:
+                    print(f"Movie Director: Undo took away the placeholder of '{record.label}'; the job goes on "
+                          f"and its clip will land at frame {record.slot.frame_start} (cancel it in the Jobs panel)")
+                else:  # the user deleted it: the job goes too
+                    manager.cancel(record.id)
             continue
         _seen[record.id] = record.slot.scene
         length = int(strip.frame_final_duration)
@@ -75,6 +91,7 @@ def watch(manager: JobManager) -> None:
         elif time.monotonic() - since >= SETTLE_SECONDS:
             _lengths.pop(record.id, None)
             _reask(manager, scene, record, strip)
+    _undo[0] = False
 
 
 def _unchanged(active: list) -> bool:

@@ -169,6 +169,7 @@ _HANDLERS = {
     "render_init": _flag("render", True), "render_complete": _flag("render", False),
     "render_cancel": _flag("render", False), "save_pre": _flag("save", True), "save_post": _flag("save", False),
     "save_post_fail": _flag("save", False),  # 4.2+; skipped where missing
+    "undo_post": placeholders.undo_happened, "redo_post": placeholders.undo_happened,
 }
 
 

@@ -468,6 +468,25 @@ def test_deleting_a_placeholder_cancels_its_job_and_frees_the_server(addon, scen
         wait_until(lambda: not client.server_status().busy, 5, "the server to let go of the cancelled job")
 
 
+def test_an_undo_that_takes_a_placeholder_away_keeps_its_job(addon, scene, drive) -> None:
+    """Ctrl+Z right after Generate takes the grey strip away: the job goes on (minutes of GPU work are
+    not thrown away for a reflex) and its clip lands in the slot. A delete still cancels (test above)."""
+    scripting = import_module(f"{addon.__name__}.ui.scripting")
+    record = scripting.queue_job("kept through an undo", model="t2v_1.3B", frames=17, frame=31, channel=3,
+                                 num_inference_steps=12, resolution=SIZE, simulation={"step_seconds": 0.05})
+    manager = addon.ui.addon.manager()
+    drive(lambda: manager.get(record.id).state.value == "running")
+    (placeholder,) = placeholders(scene)
+    collection(scene).remove(placeholder)  # what Blender's undo does to it...
+    for handler in list(bpy.app.handlers.undo_post):  # ...and then tells the handlers it registered
+        handler(scene, None)
+    drive(lambda: manager.get(record.id).state.is_terminal, timeout=30)
+    assert manager.get(record.id).state.value == "succeeded"
+    drive(lambda: addon.ui.tick.is_placed(record.id), timeout=10)
+    (clip,) = [s for s in strips(scene) if s.get("bmd_job_id") == record.id]
+    assert (clip.frame_final_start, clip.channel) == (31, 3) and not clip.get("bmd_placeholder")
+
+
 def test_the_tick_looks_through_the_timeline_only_when_a_placeholder_changed(addon, scene, drive, monkeypatch) -> None:
     scripting = import_module(f"{addon.__name__}.ui.scripting")
     watching = addon.ui.placeholders
