@@ -47,7 +47,10 @@ def job_states(addon):
 
 
 def job_errors(addon):
-    return [r.error for r in addon.ui.addon.manager().jobs() if r.error] + list(addon.ui.tick._placement_errors.values())
+    """Errors of the open file's jobs (each test has its own .blend: jobs other tests left are not its)."""
+    project = addon.ui.projects.journal_path()
+    return ([r.error for r in addon.ui.addon.manager().jobs(project=project) if r.error]
+            + list(addon.ui.tick._placement_errors.values()))
 
 
 def all_done(addon):
