@@ -453,13 +453,20 @@ def test_variations_stack_above_and_keep_moves_the_others_to_takes(addon, scene,
 # -- placeholders are the job's handle
 
 
-def test_deleting_a_placeholder_cancels_its_job_and_frees_the_server(addon, scene, drive, server) -> None:
+def running_with_its_placeholder(addon, scene, drive, prompt: str, *, frame: int, channel: int, steps: int):
+    """A job queued as Generate does, once it runs: (its record, the manager, its grey placeholder)."""
     scripting = import_module(f"{addon.__name__}.ui.scripting")
-    record = scripting.queue_job("a very long take", model="t2v_1.3B", frames=17, frame=1, channel=2,
-                                 num_inference_steps=200, resolution=SIZE, simulation={"step_seconds": 0.05})
+    record = scripting.queue_job(prompt, model="t2v_1.3B", frames=17, frame=frame, channel=channel,
+                                 num_inference_steps=steps, resolution=SIZE, simulation={"step_seconds": 0.05})
     manager = addon.ui.addon.manager()
     drive(lambda: manager.get(record.id).state.value == "running")
     (placeholder,) = placeholders(scene)
+    return record, manager, placeholder
+
+
+def test_deleting_a_placeholder_cancels_its_job_and_frees_the_server(addon, scene, drive, server) -> None:
+    record, manager, placeholder = running_with_its_placeholder(addon, scene, drive, "a very long take", frame=1,
+                                                                channel=2, steps=200)
     collection(scene).remove(placeholder)  # the user deletes the grey strip
     drive(lambda: manager.get(record.id).state.is_terminal, timeout=15)
     assert manager.get(record.id).state.value == "cancelled"
@@ -471,12 +478,8 @@ def test_deleting_a_placeholder_cancels_its_job_and_frees_the_server(addon, scen
 def test_an_undo_that_takes_a_placeholder_away_keeps_its_job(addon, scene, drive) -> None:
     """Ctrl+Z right after Generate takes the grey strip away: the job goes on (minutes of GPU work are
     not thrown away for a reflex) and its clip lands in the slot. A delete still cancels (test above)."""
-    scripting = import_module(f"{addon.__name__}.ui.scripting")
-    record = scripting.queue_job("kept through an undo", model="t2v_1.3B", frames=17, frame=31, channel=3,
-                                 num_inference_steps=12, resolution=SIZE, simulation={"step_seconds": 0.05})
-    manager = addon.ui.addon.manager()
-    drive(lambda: manager.get(record.id).state.value == "running")
-    (placeholder,) = placeholders(scene)
+    record, manager, placeholder = running_with_its_placeholder(addon, scene, drive, "kept through an undo", frame=31,
+                                                                channel=3, steps=12)
     collection(scene).remove(placeholder)  # what Blender's undo does to it...
     for handler in list(bpy.app.handlers.undo_post):  # ...and then tells the handlers it registered
         handler(scene, None)
